@@ -1,0 +1,63 @@
+"""`unmig parse`: what the pipeline would store for one local file."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import typer
+
+from cli.app import app, fail
+from parsers import parse_bytes
+from parsers.errors import DocumentError
+from parsers.model import ParsedDocument
+
+
+def _print_human(doc: ParsedDocument) -> None:
+    front = doc.front
+    for label, value in (
+        ("symbol", front.symbol), ("type", front.doc_type), ("date", front.date),
+        ("session", front.session), ("agenda item", front.agenda_item),
+        ("title", front.title), ("subtitle", front.subtitle),
+    ):
+        if value:
+            typer.echo(f"{label + ':':13}{value}")
+    typer.echo(f"{'paragraphs:':13}{len(doc.paragraphs)}   parser {doc.parser_version}")
+    section: tuple[str, ...] | None = None
+    for p in doc.paragraphs:
+        if p.section != section:
+            section = p.section
+            typer.secho("\n" + (" / ".join(section) or "(no section)"), bold=True)
+        label = f"{p.number}." if p.number else f"[{p.kind}]"
+        typer.echo(textwrap.fill(p.text, width=100, initial_indent=f"{label:>6} ",
+                                 subsequent_indent=" " * 7))
+    for f in doc.footnotes:
+        typer.echo(f"  footnote {f.marker} (paragraph {f.paragraph_position}): {f.text}")
+    for w in doc.warnings:
+        typer.secho(f"warning: {w}", fg=typer.colors.YELLOW)
+
+
+@app.command()
+def parse(
+    path: Path = typer.Argument(..., help="A PDF, HTML or text file."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    language: str = typer.Option("en", help="Language of the document."),
+) -> None:
+    """Parse one local file and print its front matter and numbered paragraphs."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise fail(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise fail(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise fail(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        doc = parse_bytes(data, filename=str(path), language=language)
+    except DocumentError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_human(doc)

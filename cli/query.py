@@ -1,0 +1,312 @@
+"""Read commands (show, history, diff, search, status) and `db upgrade`, on `cli.app`.
+
+Each command reads the settings, opens the configured database and goes through `storage`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+import typer
+from sqlalchemy.engine import Engine
+
+from cli.app import app, db_app, fail
+from config import ConfigError, Settings, load_settings
+from storage import queries, runs
+from storage.db import current_revision, head_revision, make_engine, safe_url, upgrade_database
+
+WIDTH = 100
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+@contextmanager
+def _database() -> Iterator[tuple[Settings, Engine]]:
+    """The configured database, checked to have the unmig schema; errors become one line."""
+    settings = _settings()
+    where = safe_url(settings.database_url)
+    try:
+        engine = make_engine(settings.database_url)
+    except (ValueError, sa.exc.ArgumentError) as exc:
+        raise fail(f"bad database URL {where}: {exc}") from None
+    try:
+        try:
+            revision = current_revision(engine)
+        except sa.exc.OperationalError as exc:
+            raise fail(f"cannot open the database at {where}: {_first_line(exc.orig)}") from None
+        if revision is None:
+            raise fail(f"the database at {where} has no unmig schema yet; run `unmig db upgrade`")
+        if revision != head_revision():
+            typer.secho(
+                f"unmig: warning: database schema is at {revision}, code expects "
+                f"{head_revision()}; run `unmig db upgrade`",
+                err=True,
+                fg=typer.colors.YELLOW,
+            )
+        try:
+            yield settings, engine
+        except sa.exc.DBAPIError as exc:
+            raise fail(f"database error at {where}: {_first_line(exc.orig)}") from None
+    finally:
+        engine.dispose()
+
+
+def _first_line(exc: object) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _ts(value: dt.datetime | None) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _wrap(text: str, indent: str) -> str:
+    return (
+        textwrap.fill(
+            text, WIDTH, initial_indent=indent, subsequent_indent=indent, replace_whitespace=False
+        )
+        if text
+        else indent.rstrip()
+    )
+
+
+# --- show / history / diff --------------------------------------------------------------------
+
+
+@app.command()
+def show(
+    symbol: str = typer.Argument(..., help="Document symbol, e.g. A/61/515."),
+    version: int | None = typer.Option(
+        None, "--version", "-v", help="Version number; default current."
+    ),
+    language: str = typer.Option("en", "--language", "-l", help="Language code (en, fr, ...)."),
+) -> None:
+    """Print a document's paragraphs (the current version, or --version N)."""
+    with _database() as (_, engine):
+        view = queries.get_document(engine, symbol, language=language, version=version)
+        if view is None:
+            langs = queries.languages(engine, symbol)
+            if not langs:
+                raise fail(f"no document {symbol} in the database")
+            if language not in langs:
+                raise fail(f"{symbol} has no {language} text (it has: {', '.join(langs)})")
+            latest = queries.get_document(engine, symbol, language=language)
+            raise fail(
+                f"{symbol} [{language}] has no version {version}"
+                + (f" (latest is {latest.latest_version})" if latest else "")
+            )
+    v = view.version
+    state = "current" if v.is_current else f"superseded {_ts(v.valid_to)}"
+    typer.secho(
+        f"{v.symbol} [{v.language}] version {v.version} of {view.latest_version} ({state})",
+        bold=True,
+    )
+    if v.title:
+        typer.echo(_wrap(v.title, ""))
+    typer.echo(
+        f"date {v.doc_date or '-'} · fetched {_ts(v.fetched_at)} UTC · parser {v.parser_version}"
+    )
+    typer.echo(f"source {v.source_url}")
+    section = None
+    for p in view.paragraphs:
+        if p.section != section:
+            section = p.section
+            typer.echo("")
+            if section:
+                typer.secho(section, bold=True)
+        label = f"{p.number}. " if p.number else ""
+        notes = f" [{', '.join(p.footnote_markers)}]" if p.footnote_markers else ""
+        typer.echo(_wrap(f"{label}{p.text}{notes}", "  "))
+    if view.footnotes:
+        typer.echo("")
+        typer.secho("Footnotes", bold=True)
+        for f in view.footnotes:
+            typer.echo(_wrap(f"{f.marker} {f.text}", "  "))
+
+
+@app.command()
+def history(symbol: str = typer.Argument(..., help="Document symbol, e.g. A/61/515.")) -> None:
+    """List every version of a document with what changed from the one before."""
+    with _database() as (_, engine):
+        entries = queries.history(engine, symbol)
+    if not entries:
+        raise fail(f"no document {symbol} in the database")
+    typer.secho(symbol, bold=True)
+    header = (
+        f"{'lang':<5}{'ver':>4}  {'valid from':<17} {'valid to':<17} {'paras':>6}  "
+        f"{'changes':<16} {'parser':<10} run"
+    )
+    typer.echo(header)
+    for e in entries:
+        v = e.version
+        what = "first version" if e.changes is None else str(e.changes)
+        notes = [
+            n for n, on in (("new file", e.source_changed), ("new parser", e.parser_changed)) if on
+        ]
+        typer.echo(
+            f"{v.language:<5}{v.version:>4}  {_ts(v.valid_from):<17} "
+            f"{(_ts(v.valid_to) if v.valid_to else 'current'):<17} {v.paragraph_count:>6}  "
+            f"{what:<16} {v.parser_version:<10} {v.run_id if v.run_id is not None else '-'}"
+            + (f"  ({', '.join(notes)})" if notes else "")
+        )
+
+
+@app.command()
+def diff(
+    symbol: str = typer.Argument(..., help="Document symbol, e.g. A/61/515."),
+    v1: int = typer.Argument(..., help="Older version."),
+    v2: int = typer.Argument(..., help="Newer version."),
+    language: str = typer.Option("en", "--language", "-l", help="Language code."),
+) -> None:
+    """Show paragraphs added, removed and changed between two versions."""
+    with _database() as (_, engine):
+        try:
+            changes = queries.diff_versions(engine, symbol, v1, v2, language=language)
+        except LookupError as exc:
+            raise fail(str(exc)) from None
+    n = {k: sum(c.change == k for c in changes) for k in ("added", "removed", "changed")}
+    typer.secho(
+        f"{symbol} [{language}] version {v1} → {v2}: "
+        f"{n['changed']} changed, {n['added']} added, {n['removed']} removed",
+        bold=True,
+    )
+    marks = {
+        "added": ("+", typer.colors.GREEN),
+        "removed": ("-", typer.colors.RED),
+        "changed": ("~", typer.colors.YELLOW),
+    }
+    for c in changes:
+        mark, color = marks[c.change]
+        where = f" ({c.section})" if c.section else ""
+        typer.secho(f"{mark} {c.label}{where}", fg=color, bold=True)
+        if c.old_text is not None:
+            typer.secho(_wrap(c.old_text, "  - "), fg=typer.colors.RED)
+        if c.new_text is not None:
+            typer.secho(_wrap(c.new_text, "  + "), fg=typer.colors.GREEN)
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help='Words, "a phrase", OR, -exclude, prefix*.'),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="Most hits to print."),
+    language: str | None = typer.Option(None, "--language", "-l", help="Only this language."),
+) -> None:
+    """Full-text search over the current versions' paragraphs."""
+    with _database() as (_, engine):
+        hits = queries.search(engine, query, limit=limit, language=language)
+    if not hits:
+        typer.echo(f"no paragraphs match {query!r}")
+        return
+    for h in hits:
+        where = f"¶{h.number}" if h.number else f"#{h.position}"
+        typer.secho(f"{h.symbol} [{h.language}] v{h.version} {where}", bold=True, nl=False)
+        typer.echo(f"  {' '.join(h.snippet.split())}")
+
+
+# --- status -----------------------------------------------------------------------------------
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _sample_sql_command(settings: Settings) -> str:
+    sql = "SELECT symbol, language, version, title FROM current_documents LIMIT 5"
+    url = sa.engine.make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return f'sqlite3 {url.database} "{sql}"'
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=True)
+    return f'psql "{plain}" -c "{sql}"'
+
+
+@app.command()
+def status() -> None:
+    """Last runs, open failures, what is stored and where, and how to query it."""
+    with _database() as (settings, engine):
+        counts = queries.counts(engine)
+        last = runs.last_runs(engine, 5)
+        failures = runs.open_failures(engine)
+        revision = current_revision(engine)
+        with engine.connect() as conn:
+            example = conn.scalar(sa.text("SELECT min(symbol) FROM current_documents"))
+    files = Path(settings.file_store)
+    typer.secho("Where the data is", bold=True)
+    typer.echo(f"  database   {safe_url(settings.database_url)} (schema {revision})")
+    typer.echo(f"  raw files  {files.resolve()}{'' if files.exists() else ' (nothing stored yet)'}")
+    typer.secho("What is stored", bold=True)
+    typer.echo(
+        f"  {_n(counts['documents'], 'document')}, "
+        f"{_n(counts['current versions'], 'current language version')} "
+        f"({_n(counts['versions'], 'version')} in all), "
+        f"{_n(counts['current paragraphs'], 'current paragraph')}, "
+        f"{_n(counts['catalogue records'], 'catalogue record')}"
+    )
+    typer.secho("Last runs", bold=True)
+    if not last:
+        typer.echo("  none yet")
+    for r in last:
+        took = ""
+        if r.finished_at:
+            took = f" in {int((r.finished_at - r.started_at).total_seconds())}s"
+        numbers = " ".join(f"{k}={v}" for k, v in sorted(r.counts.items()))
+        typer.echo(f"  #{r.id} {r.flow} {r.status} {_ts(r.started_at)}{took}  {numbers}".rstrip())
+        if r.error:
+            typer.echo(f"      error: {_first_line(r.error)}")
+    typer.secho(f"Open failures ({len(failures)})", bold=True)
+    for f in failures[:20]:
+        lang = f" [{f.language}]" if f.language else ""
+        typer.echo(
+            f"  {f.symbol}{lang} {f.stage}: {f.attempts} attempt(s), last {_ts(f.last_seen_at)}"
+            f" — {_first_line(f.error)[:120]}"
+        )
+    if len(failures) > 20:
+        typer.echo(
+            f"  … and {len(failures) - 20} more (SELECT * FROM ingest_failures "
+            "WHERE resolved_at IS NULL)"
+        )
+    typer.secho("Try", bold=True)
+    # Name the database when it is not the default, so the commands can be pasted as they are.
+    default_url = f"sqlite:///{(settings.data_dir / 'unmig.db').as_posix()}"
+    env = "" if settings.database_url == default_url else (
+        f"UNMIG_DATABASE_URL={shlex.quote(safe_url(settings.database_url))} "
+    )
+    typer.echo(f'  {env}unmig search "remittances"')
+    typer.echo(f"  {env}unmig show {shlex.quote(example or 'A/61/515')}")
+    typer.echo(f"  {_sample_sql_command(settings)}")
+
+
+# --- db ---------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: str = typer.Option("head", "--revision", help="Target schema revision."),
+) -> None:
+    """Create or update the database schema (safe to run again)."""
+    settings = _settings()
+    where = safe_url(settings.database_url)
+    try:
+        upgrade_database(settings.database_url, revision)
+        engine = make_engine(settings.database_url)
+        try:
+            now = current_revision(engine)
+        finally:
+            engine.dispose()
+    except sa.exc.DBAPIError as exc:
+        raise fail(f"cannot upgrade the database at {where}: {_first_line(exc.orig)}") from None
+    except Exception as exc:  # noqa: BLE001 - alembic's errors (bad revision, ...) as one line
+        raise fail(f"cannot upgrade the database at {where}: {_first_line(exc)}") from None
+    typer.echo(f"database {where} is at schema revision {now}")

@@ -1,0 +1,159 @@
+"""Settings from the environment (`UNMIG_*`), validated once at start.
+
+Every setting, its default and its meaning is listed in README.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SUBJECTS = (
+    "INTERNATIONAL MIGRATION",
+    "MIGRATION",
+    "MIGRANT WORKERS",
+    "MIGRANTS",
+    "REMITTANCES",
+    "BRAIN DRAIN",
+    "LABOUR MIGRATION",
+)
+DEFAULT_ALLOWED_HOSTS = (
+    "digitallibrary.un.org",
+    "documents.un.org",
+    "docs.un.org",
+    "undocs.org",
+    "daccess-ods.un.org",
+    "documents-dds-ny.un.org",
+)
+OFFICIAL_LANGUAGES = {"ar", "zh", "en", "fr", "ru", "es"}
+
+
+class ConfigError(Exception):
+    """A setting with a bad value; the message is one line naming the variable."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="UNMIG_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and raw files.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; default: SQLite at {data_dir}/unmig.db."
+    )
+    file_store: Path | None = Field(
+        None, description="Content-addressed raw-file store; default {data_dir}/files."
+    )
+    source: str = Field(
+        "https://digitallibrary.un.org",
+        description="UN Digital Library base URL, or a local archive folder.",
+    )
+    ods_url: str = Field(
+        "https://documents.un.org",
+        description="Official Document System, the fallback for records with no file link.",
+    )
+    languages: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["en"])
+    subjects: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_SUBJECTS)
+    )
+    query: str = Field(
+        "",
+        description="Search expression replacing the built-in subject query "
+        "({subjects} is filled in).",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS)
+    )
+    contact: str = Field("unmig-operators@example.org", description="Put in the User-Agent.")
+    rate_limit: float = Field(1.0, gt=0, description="Requests per second to one host.")
+    timeout: float = Field(30.0, gt=0, description="Seconds per HTTP request.")
+    retries: int = Field(5, ge=0, le=20)
+    max_download_mb: float = Field(100.0, gt=0)
+    page_size: int = Field(100, ge=1, le=200)
+    concurrency: int = Field(4, ge=1, le=64, description="Documents processed at once.")
+    task_retries: int = Field(2, ge=0, le=10, description="Retries of one document's task.")
+    task_retry_delay: float = Field(
+        30.0, ge=0, description="Seconds before a document's first retry (doubling after)."
+    )
+    http_backoff: float = Field(1.0, ge=0, description="Backoff factor of HTTP retries.")
+    overlap_days: int = Field(7, ge=0, le=365)
+    parse_workers: int = Field(
+        2, ge=0, le=64, description="Parser processes; 0 parses in the flow's own process."
+    )
+    parse_timeout: float = Field(300.0, gt=0, description="Seconds one document may parse.")
+    parse_memory_mb: int = Field(2048, ge=128)
+
+    _split = field_validator("languages", "subjects", "allowed_hosts", mode="before")(
+        lambda cls, v: _split_csv(v)
+    )
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, v: list[str]) -> list[str]:
+        v = [x.lower() for x in v]
+        bad = [x for x in v if x not in OFFICIAL_LANGUAGES]
+        if bad or not v:
+            raise ValueError(f"must be among {sorted(OFFICIAL_LANGUAGES)}, got {v}")
+        return v
+
+    @field_validator("source", "ods_url")
+    @classmethod
+    def _url_or_folder(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme in ("http", "https"):
+            if not parts.netloc:
+                raise ValueError(f"URL has no host: {v!r}")
+            return v.rstrip("/")
+        if parts.scheme and len(parts.scheme) > 1:
+            raise ValueError(f"must be an http(s) URL or a folder, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'unmig.db').as_posix()}"
+        if self.file_store is None:
+            self.file_store = self.data_dir / "files"
+        return self
+
+    @property
+    def source_is_remote(self) -> bool:
+        return urlsplit(self.source).scheme in ("http", "https")
+
+    @property
+    def max_download_bytes(self) -> int:
+        return int(self.max_download_mb * 1024 * 1024)
+
+    @property
+    def user_agent(self) -> str:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("unmig")
+        except PackageNotFoundError:
+            v = "dev"
+        return f"unmig/{v} (UN migration documents ingest; +mailto:{self.contact})"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings; a bad value raises ConfigError with one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "UNMIG_" + str(err["loc"][0]).upper() if err.get("loc") else "settings"
+        raise ConfigError(f"invalid {name}: {err['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

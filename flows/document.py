@@ -1,0 +1,181 @@
+"""One document in one language, from the catalogue record to a loaded version.
+
+Plain functions over the edges (`sources/`, `parsers/`, `storage/`), no Prefect: the flows wrap
+them in tasks. Every failure leaves as a `StageError` that says which stage failed and whether
+trying again could help, so the flow can retry the transient ones and record the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy.exc
+
+from flows.pipeline import Pipeline
+from parsers import PARSER_VERSION
+from sources.errors import FetchError, HttpError, NoFileYet
+from sources.records import CatalogRecord
+from storage import catalog, http_cache, runs, versions
+
+
+class Status(StrEnum):
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    PENDING = "pending"  # no file anywhere yet; retried on later runs
+    FAILED = "failed"
+
+
+class Stage(StrEnum):
+    CATALOG = "catalog"
+    DOWNLOAD = "download"
+    PARSE = "parse"
+    LOAD = "load"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    symbol: str
+    language: str
+    status: Status
+    version: int | None = None
+    detail: str = ""
+    link: str = ""  # where to read more (the failed task run in the Prefect UI)
+
+
+class StageError(Exception):
+    def __init__(self, stage: Stage, cause: BaseException, *, transient: bool) -> None:
+        self.stage = stage
+        self.cause = cause
+        self.transient = transient
+        super().__init__(f"{stage}: {cause}")
+
+
+# A database that went away: connection cut or refused, server restarting, SQLite locked past
+# its busy timeout. Whatever step the document was at, trying again later can help.
+_DB_GONE = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+
+
+@contextmanager
+def _database(stage: Stage) -> Iterator[None]:
+    try:
+        yield
+    except _DB_GONE as exc:
+        raise StageError(stage, exc, transient=True) from exc
+
+
+def _is_transient_fetch(exc: FetchError) -> bool:
+    # Retries inside the HTTP client already covered 429/5xx; one more attempt a little later
+    # is still worth it for those, never for a wrong body, a refused redirect or a 404.
+    if isinstance(exc, HttpError):
+        return exc.status >= 500 or exc.status == 429
+    return type(exc) is FetchError
+
+
+def ingest_document(
+    pipe: Pipeline,
+    record: CatalogRecord,
+    language: str,
+    *,
+    run_id: int | None,
+    force: bool = False,
+) -> Outcome:
+    """Fetch, store, parse and load one language version of one record."""
+    symbol = record.symbol
+    with _database(Stage.CATALOG):
+        catalog.upsert_catalog_record(pipe.engine, record)
+
+    link = record.file_for(language)
+    with _database(Stage.LOAD):
+        current = versions.current_version(pipe.engine, symbol, language)
+        cached = (
+            None if force or link is None else http_cache.get_validators(pipe.engine, link.url)
+        )
+    # Send validators only while the stored copy is really there to fall back on.
+    if cached is not None and not pipe.files.exists(cached.sha256):
+        cached = None
+
+    try:
+        download = pipe.source.fetch(
+            record,
+            language,
+            etag=cached.etag if cached else None,
+            last_modified=cached.last_modified if cached else None,
+        )
+    except NoFileYet as exc:
+        with _database(Stage.LOAD):
+            runs.record_failure(
+                pipe.engine, run_id=run_id, symbol=symbol, language=language,
+                url=exc.url, stage=Stage.DOWNLOAD, error=str(exc),
+            )
+        return Outcome(symbol, language, Status.PENDING, detail=str(exc))
+    except FetchError as exc:
+        raise StageError(Stage.DOWNLOAD, exc, transient=_is_transient_fetch(exc)) from exc
+
+    fetched_at = dt.datetime.now(dt.UTC)
+    if download.not_modified and cached is not None:
+        sha256, content = cached.sha256, None
+    else:
+        content = download.content
+        sha256 = pipe.files.put(content)
+        with _database(Stage.LOAD):
+            http_cache.save_validators(
+                pipe.engine, link.url if link else download.url,
+                etag=download.etag, last_modified=download.last_modified, sha256=sha256,
+            )
+
+    # Same bytes, same parser: nothing can have changed, so do not parse again.
+    if (
+        not force
+        and current is not None
+        and current.source_sha256 == sha256
+        and current.parser_version == PARSER_VERSION
+    ):
+        with _database(Stage.LOAD):
+            versions.mark_seen(pipe.engine, symbol, language, seen_at=fetched_at)
+            runs.resolve_failures(pipe.engine, symbol=symbol, language=language)
+        return Outcome(symbol, language, Status.UNCHANGED, current.version)
+
+    if content is None:
+        content = pipe.files.get(sha256)
+    return parse_and_load(
+        pipe, record, language, content,
+        source_url=download.url, source_sha256=sha256, fetched_at=fetched_at, run_id=run_id,
+    )
+
+
+def parse_and_load(
+    pipe: Pipeline,
+    record: CatalogRecord,
+    language: str,
+    content: bytes,
+    *,
+    source_url: str,
+    source_sha256: str,
+    fetched_at: dt.datetime,
+    run_id: int | None,
+) -> Outcome:
+    symbol = record.symbol
+    try:
+        parsed = pipe.parser.parse(content, filename=source_url, language=language)
+    except Exception as exc:  # a DocumentError, or a parser bug: either way this file only
+        raise StageError(Stage.PARSE, exc, transient=False) from exc
+
+    with _database(Stage.LOAD):
+        result = versions.load_version(
+            pipe.engine,
+            symbol=symbol,
+            language=language,
+            parsed=parsed,
+            source_url=source_url,
+            source_sha256=source_sha256,
+            fetched_at=fetched_at,
+            run_id=run_id,
+            record_id=record.record_id,
+        )
+        runs.resolve_failures(pipe.engine, symbol=symbol, language=language)
+    return Outcome(symbol, language, Status(result.status), result.version)

@@ -1,0 +1,96 @@
+"""Runs the parser in worker processes under a time and memory budget.
+
+pdfminer is CPU-bound pure Python and can loop for a very long time on some malformed files;
+in a worker process it runs in parallel with the other documents and can be killed when it
+overruns, so one bad file costs one failure record, never the run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import resource
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import pebble
+
+from parsers import parse_bytes
+from parsers.errors import DocumentError, ParseTimeout
+from parsers.model import ParsedDocument
+
+
+class ParserCrashed(DocumentError):
+    reason = "parser process died"
+
+
+class ParseOverMemory(DocumentError):
+    reason = "parse exceeded its memory budget"
+
+
+def _limit_memory(memory_mb: int) -> None:
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+_shared: dict[tuple[int, float, int], ParseSandbox] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_sandbox(*, workers: int, timeout: float, memory_mb: int) -> ParseSandbox:
+    """One pool per budget for the whole process: every chunk of a backfill reuses the same
+    workers instead of paying their start-up again. Closed when the process exits."""
+    key = (workers, timeout, memory_mb)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = ParseSandbox(workers=workers, timeout=timeout, memory_mb=memory_mb)
+        return _shared[key]
+
+
+@atexit.register
+def _close_shared() -> None:
+    for sandbox in _shared.values():
+        sandbox.close()
+    _shared.clear()
+
+
+class ParseSandbox:
+    """A pool of parser processes; `workers=0` parses in this process with no budget."""
+
+    def __init__(self, *, workers: int, timeout: float, memory_mb: int) -> None:
+        self.timeout = timeout
+        self._pool: pebble.ProcessPool | None = None
+        if workers > 0:
+            self._pool = pebble.ProcessPool(
+                max_workers=workers,
+                # A fresh process now and then keeps pdfminer's caches from growing for months.
+                max_tasks=500,
+                initializer=_limit_memory,
+                initargs=(memory_mb,),
+                # Forking a process that runs Prefect's threads is unsafe; start workers clean.
+                context=multiprocessing.get_context("forkserver"),
+            )
+
+    def parse(self, content: bytes, *, filename: str, language: str) -> ParsedDocument:
+        if self._pool is None:
+            return parse_bytes(content, filename=filename, language=language)
+        future = self._pool.schedule(
+            parse_bytes,
+            args=(content,),
+            kwargs={"filename": filename, "language": language},
+            timeout=self.timeout,
+        )
+        try:
+            return future.result()
+        except FutureTimeout:
+            raise ParseTimeout(filename, f"over {self.timeout:g} s") from None
+        except MemoryError:
+            raise ParseOverMemory(filename) from None
+        except pebble.ProcessExpired as exc:
+            raise ParserCrashed(filename, f"exit code {exc.exitcode}") from None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None

@@ -1,0 +1,59 @@
+"""Prefect tasks: thin wrappers that give the pipeline's steps retries, names and logs."""
+
+from __future__ import annotations
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.document import Outcome, StageError, ingest_document
+from flows.pipeline import Pipeline
+from flows.windows import Window
+from sources.records import CatalogRecord
+from storage import catalog, runs
+
+
+def _transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook signature
+    exc = state.result(raise_on_failure=False)
+    return isinstance(exc, StageError) and exc.transient
+
+
+@task(name="discover", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
+def discover(
+    pipe: Pipeline, window: Window, symbols: list[str] | None, retry_failures: bool
+) -> list[CatalogRecord]:
+    """Every relevant record in the window (or the named symbols), and with `retry_failures`
+    the ones earlier runs could not finish."""
+    logger = get_run_logger()
+    if symbols:
+        found = list(pipe.source.lookup(symbols))
+    else:
+        found = list(pipe.source.search(since=window.since, until=window.until))
+    seen = {r.symbol for r in found}
+    owed: list[CatalogRecord] = []
+    if retry_failures:
+        # Documents that failed or had no file before are tried again on every scheduled run
+        # until they succeed: the search window alone would forget them.
+        for failure in runs.open_failures(pipe.engine):
+            if failure.symbol in seen:
+                continue
+            record = catalog.get_catalog_record(pipe.engine, failure.symbol)
+            if record is not None:
+                owed.append(record)
+                seen.add(record.symbol)
+    logger.info("discovered %d records in %s, %d owed a retry", len(found), window, len(owed))
+    return found + owed
+
+
+@task(
+    name="ingest-document",
+    task_run_name="{record.symbol} [{language}]",
+    retries=2,
+    retry_delay_seconds=30,
+    retry_jitter_factor=0.5,
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
+def process_document(
+    pipe: Pipeline, record: CatalogRecord, language: str, run_id: int | None, force: bool
+) -> Outcome:
+    return ingest_document(pipe, record, language, run_id=run_id, force=force)

@@ -1,0 +1,51 @@
+"""Date windows: where the next run starts, and how a backfill is cut into chunks. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Window:
+    since: dt.date | None  # None: from the beginning
+    until: dt.date  # inclusive
+
+    def __str__(self) -> str:
+        return f"{self.since.isoformat() if self.since else '…'} to {self.until.isoformat()}"
+
+
+def resolve_window(
+    *,
+    since: dt.date | None,
+    until: dt.date | None,
+    watermark: dt.datetime | None,
+    overlap_days: int,
+    today: dt.date,
+) -> Window:
+    """The window a run searches.
+
+    An explicit `since` wins. Otherwise the run starts `overlap_days` before the watermark the
+    last run left, because the library catalogues records days or weeks after their date; the
+    overlap costs a few search pages, and versioning makes the repeats harmless.
+    """
+    end = until or today
+    if since is None and watermark is not None:
+        since = watermark.date() - dt.timedelta(days=overlap_days)
+    if since is not None and since > end:
+        raise ValueError(f"window starts after it ends: {since} > {end}")
+    return Window(since, end)
+
+
+def month_chunks(start: dt.date, end: dt.date) -> list[Window]:
+    """Cut [start, end] into calendar months (the first and last possibly partial)."""
+    if start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    chunks: list[Window] = []
+    cursor = start
+    while cursor <= end:
+        next_month = (cursor.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        chunk_end = min(end, next_month - dt.timedelta(days=1))
+        chunks.append(Window(cursor, chunk_end))
+        cursor = chunk_end + dt.timedelta(days=1)
+    return chunks

@@ -1,0 +1,445 @@
+"""Body lines -> paragraphs with their section path, kind and warnings.
+
+One pass over the lines opens a new record at each paragraph number ("12."), preambular
+participle, heading or annex, and appends every other line to the open record. Blocks that
+start without a number after a gap ("loose" blocks) are decided in a second pass, once the
+numbering around them is known: the continuation of the paragraph before them across a page
+break (joined), a fragment whose start is missing, or unnumbered text (both kept and flagged).
+Nothing is dropped and nothing is glued onto a neighbour it does not continue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+from parsers.lines import Line
+from parsers.model import ParagraphKind
+from parsers.normalise import ends_sentence
+
+_NUM_RE = re.compile(r"(\d{1,4})\.(?:\s+(\S.*))?$")
+_ROMAN = r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})"
+_HEADING_RE = re.compile(rf"({_ROMAN}|[A-Z])\.\s+(\S.*)$")
+_ITEM_RE = re.compile(r"\(([a-z]|[ivx]{1,6})\)(?:\s+(\S.*))?$")
+_ANNEX_RE = re.compile(r"(Annex|Enclosure|Appendix)(?:\s+([IVX]+|\d+|[A-Z]))?\*?$")
+_MEETING_RE = re.compile(r"\d{1,3}(?:st|nd|rd|th) plenary meeting$")
+_GA_RE = re.compile(r"The General Assembly,?$")
+_DATE_ONLY_RE = re.compile(r"\d{1,2} [A-Z][a-z]+ \d{4}$")
+_ROMANS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii",
+           "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"]
+_ROMAN_NEXT = {a: b for a, b in zip(_ROMANS, _ROMANS[1:], strict=False)}
+_CONNECTORS = frozenset([
+    "on", "of", "and", "the", "for", "in", "to", "with", "by", "from", "at", "a", "an", "or",
+])
+_PARTICIPLE_WORDS = frozenset(
+    [
+        "Mindful", "Aware", "Conscious", "Deeply", "Gravely", "Seriously", "Bearing", "Further",
+        "Also", "Cognizant", "Convinced", "Determined", "Alarmed", "Concerned",
+    ]
+)
+_NUMBERED = (ParagraphKind.NUMBERED, ParagraphKind.OPERATIVE)
+_OPENERS = "\u201c\"'"
+_MAX_HEADING_LINES = 3
+
+
+@dataclass(slots=True)
+class Draft:
+    """A paragraph being collected; `kind` None marks a loose block decided later."""
+
+    kind: ParagraphKind | None
+    number: str | None
+    section: tuple[str, ...]
+    series: int
+    lines: list[str] = field(default_factory=list)
+    items: list[tuple[str, list[str]]] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
+    after_heading: bool = False
+    starts_lower: bool = False
+    note: str = ""  # why it was flagged: "before_first", "fragment", "unnumbered", "restart"
+    note_after: str | None = None  # the paragraph number it came after
+    letter: str | None = None  # last "(a)"-style item label seen
+    roman: str | None = None  # last "(i)"-style item label seen
+
+    def add(self, text: str) -> None:
+        if self.items:
+            self.items[-1][1].append(text)
+        else:
+            self.lines.append(text)
+
+    def last_text(self) -> str:
+        if self.items:
+            return self.items[-1][1][-1] if self.items[-1][1] else ""
+        return self.lines[-1] if self.lines else ""
+
+    def empty(self) -> bool:
+        return not self.lines and not self.items
+
+    def absorb(self, other: Draft) -> None:
+        for t in other.lines:
+            self.add(t)
+        self.items.extend(other.items)
+        self.markers.extend(other.markers)
+
+
+@dataclass(slots=True)
+class Segmented:
+    drafts: list[Draft]
+    warnings: list[str]
+
+
+def _is_participle(text: str) -> bool:
+    word = text.split(" ", 1)[0].rstrip(",")
+    if not word or not word[0].isupper():
+        return False
+    return word.endswith(("ing", "ed")) or word in _PARTICIPLE_WORDS
+
+
+def _letter_next(label: str) -> str:
+    return chr(ord(label) + 1)
+
+
+class _Segmenter:
+    def __init__(self, lines: list[Line], *, resolution: bool, styled: bool) -> None:
+        self.lines = lines
+        self.resolution = resolution
+        self.styled = styled
+        self.drafts: list[Draft] = []
+        self.cur: Draft | None = None
+        self.root: tuple[str, ...] = ()
+        self.stack: list[tuple[int, str, str]] = []  # (level, label, text)
+        self.series = 0
+        self.last: int | None = None
+        self.pending: deque[int] = deque()
+        self.preamble = False
+        self.heading_open = 0  # lines the open heading may still take
+        self.annex_title: list[str] | None = None
+        self.after_heading = False
+        self.skip_date = False
+        self.prev_text = ""
+
+    # -- structure -------------------------------------------------------------------------
+    def section(self) -> tuple[str, ...]:
+        return self.root + tuple(text for _, _, text in self.stack)
+
+    def close(self) -> None:
+        if self.cur is not None and not self.cur.empty():
+            self.drafts.append(self.cur)
+        self.cur = None
+
+    def start(self, kind: ParagraphKind | None, number: str | None, line: Line, text: str) -> None:
+        self.close()
+        d = Draft(kind, number, self.section(), self.series, after_heading=self.after_heading)
+        d.starts_lower = text[:1].islower()
+        if text:
+            d.lines.append(text)
+        d.markers.extend(line.markers)
+        self.cur = d
+        self.after_heading = False
+
+    def last_seen(self) -> int | None:
+        return self.pending[-1] if self.pending else self.last
+
+    # -- line tests --------------------------------------------------------------------------
+    def strong_start(self, line: Line) -> bool:
+        """Could a new paragraph start on this line (not mid-sentence in a wrapped text)?"""
+        return (
+            line.gap
+            or line.label_box
+            or line.heading
+            or line.page_break
+            or self.cur is None
+            or ends_sentence(self.prev_text)
+            # Preambular paragraphs end with a comma: the next line may open anything.
+            or (self.preamble and self.prev_text.endswith(","))
+        )
+
+    def heading_of(self, line: Line, t: str) -> tuple[int, str, str] | None:
+        """(level, label, full text) when the line is a section heading."""
+        m = _HEADING_RE.match(t)
+        if m:
+            label, rest = m.group(1), m.group(2)
+            if len(t) > 200 or not (rest[0].isupper() or rest[0].isdigit() or rest[0] in _OPENERS):
+                return None
+            if t.endswith((".", ",", ";")) and not (line.heading or line.bold):
+                return None
+            if self.styled and not (line.bold or line.heading):
+                return None
+            if not (line.bold or line.heading or self.strong_start(line)):
+                return None
+            level = 1 if re.fullmatch(_ROMAN, label) else 2
+            if level == 1 and len(label) == 1:
+                # "I." after "H." is a letter, not a Roman one.
+                prev_letter = next((lab for lv, lab, _ in reversed(self.stack) if lv == 2), None)
+                if prev_letter and _letter_next(prev_letter) == label:
+                    level = 2
+            return level, label, t
+        if (line.heading or (self.styled and line.bold)) and len(t) <= 200 and not t.endswith("."):
+            return 3, "", t
+        return None
+
+    def item_of(self, line: Line, t: str) -> tuple[str, str] | None:
+        m = _ITEM_RE.match(t)
+        if not m or self.cur is None:
+            return None
+        label, rest = m.group(1), m.group(2) or ""
+        prev = self.prev_text.rstrip()
+        if not (
+            line.gap or line.label_box or prev.endswith((":", ";", ",", ".")) or prev.endswith(
+                (" and", " or")) or line.page_break
+        ):
+            return None
+        d = self.cur
+        if len(label) == 1 and (
+            (label == "a" and d.letter is None)
+            or (d.letter is not None and label == _letter_next(d.letter))
+        ):
+            d.letter, d.roman = label, None  # "(i)" after "(h)" is a letter
+            return label, rest
+        if (label == "i" and d.roman is None) or (
+            d.roman is not None and _ROMAN_NEXT.get(d.roman) == label
+        ):
+            d.roman = label
+            return label, rest
+        return None
+
+    def number_of(self, line: Line, t: str) -> tuple[int, str] | None:
+        m = _NUM_RE.match(t)
+        if not m:
+            return None
+        n = int(m.group(1))
+        if not self.strong_start(line):
+            return None
+        last = self.last_seen()
+        if last is None or last < n <= last + 60 or n == 1:
+            return n, m.group(2) or ""
+        return None
+
+    # -- the pass ----------------------------------------------------------------------------
+    def run(self) -> list[Draft]:
+        for line in self.lines:
+            t = line.text.strip()
+            if t:
+                self.feed(line, t)
+                self.prev_text = t
+        self.close_annex_title()
+        self.close()
+        return self.drafts
+
+    def feed(self, line: Line, t: str) -> None:
+        if self.skip_date:
+            self.skip_date = False
+            if _DATE_ONLY_RE.match(t):
+                return
+        if _GA_RE.match(t) and (self.cur is None or ends_sentence(self.prev_text) or line.gap):
+            self.close()
+            self.preamble = self.resolution = True
+            return
+        if _MEETING_RE.match(t):
+            self.close()
+            self.preamble = False
+            self.skip_date = True
+            return
+        if _ANNEX_RE.match(t) and (line.gap or line.bold or line.heading or line.page_break
+                                   or self.cur is None or ends_sentence(self.prev_text)):
+            self.open_annex(t)
+            return
+        if self.heading_open and self.heading_continues(line, t):
+            label_level, label, text = self.stack[-1]
+            self.stack[-1] = (label_level, label, f"{text} {t}")
+            self.heading_open -= 1
+            return
+        self.heading_open = 0
+        num = self.number_of(line, t)
+        if num is not None:
+            self.close_annex_title()
+            self.on_number(line, *num)
+            return
+        heading = None if self.preamble else self.heading_of(line, t)
+        if heading is not None and self.annex_title is not None and heading[0] == 3:
+            self.annex_title.append(t)
+            return
+        if heading is not None:
+            self.close_annex_title()
+            self.on_heading(*heading)
+            return
+        if self.annex_title is not None:
+            if not self.annex_title and not self.styled and not t.endswith(".") and len(t) < 150:
+                self.annex_title.append(t)
+                return
+            self.close_annex_title()
+        item = self.item_of(line, t)
+        if item is not None:
+            label, rest = item
+            self.cur.items.append((label, [rest] if rest else []))
+            self.cur.markers.extend(line.markers)
+            return
+        if self.pending and (self.cur is None or line.gap or self.cur.empty()):
+            self.start(self.numbered_kind(), str(self.pending.popleft()), line, t)
+            return
+        if self.preamble:
+            self.on_preamble_line(line, t)
+            return
+        if self.cur is None or line.gap:
+            self.start(None, None, line, t)
+            return
+        self.cur.add(t)
+        self.cur.markers.extend(line.markers)
+
+    def heading_continues(self, line: Line, t: str) -> bool:
+        if line.gap or _NUM_RE.match(t) or _HEADING_RE.match(t) or _ITEM_RE.match(t):
+            return False
+        if self.styled or line.heading:
+            return line.bold or line.heading
+        last_word = self.stack[-1][2].rsplit(" ", 1)[-1].lower()
+        return len(t) < 120 and (t[0].islower() or last_word in _CONNECTORS)
+
+    def numbered_kind(self) -> ParagraphKind:
+        if self.resolution and self.series == 0:
+            return ParagraphKind.OPERATIVE
+        return ParagraphKind.NUMBERED
+
+    def on_number(self, line: Line, n: int, rest: str) -> None:
+        last = self.last_seen()
+        restart = last is not None and n == 1
+        if restart:
+            self.close()
+            self.series += 1
+            self.pending.clear()
+            if self.after_heading and self.stack and self.stack[-1][0] == 3:
+                # A declaration adopted in the text: its (unlabelled) title heads its numbering.
+                self.root, self.stack = self.section(), []
+        self.preamble = False
+        if not rest:
+            self.close()
+            self.pending.append(n)
+            self.last = n
+            return
+        note = "restart" if restart and not self.after_heading else ""
+        self.start(self.numbered_kind(), str(n), line, rest)
+        self.cur.note = note
+        self.cur.note_after = str(last) if restart else None
+        self.last = n
+
+    def on_heading(self, level: int, label: str, text: str) -> None:
+        self.close()
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, label, text))
+        self.heading_open = _MAX_HEADING_LINES - 1
+        self.after_heading = True
+        self.preamble = False
+
+    def open_annex(self, t: str) -> None:
+        self.close()
+        self.close_annex_title()
+        self.series += 1
+        self.last = None
+        self.pending.clear()
+        self.preamble = False
+        self.stack = []
+        self.root = (t.rstrip("*"),)
+        self.annex_title = []
+        self.after_heading = True
+
+    def close_annex_title(self) -> None:
+        if self.annex_title:
+            self.root = (self.root[0], " ".join(self.annex_title))
+        self.annex_title = None
+
+    def on_preamble_line(self, line: Line, t: str) -> None:
+        cur = self.cur
+        new = (
+            cur is None
+            or (line.gap and not t[0].islower())
+            or (line.italic and (line.indent > 3 or self.prev_text.endswith((",", ";"))))
+            or (self.prev_text.endswith(",") and _is_participle(t) and not self.styled)
+        )
+        if new:
+            self.start(ParagraphKind.PREAMBULAR, None, line, t)
+            return
+        cur.add(t)
+        cur.markers.extend(line.markers)
+
+
+def _next_numbers(drafts: list[Draft]) -> list[int | None]:
+    """For each draft, the number of the next numbered draft in the same series."""
+    out: list[int | None] = [None] * len(drafts)
+    nxt: dict[int, int] = {}
+    for i in range(len(drafts) - 1, -1, -1):
+        d = drafts[i]
+        out[i] = nxt.get(d.series)
+        if d.kind in _NUMBERED and d.number is not None:
+            nxt[d.series] = int(d.number)
+    return out
+
+
+def _resolve(drafts: list[Draft]) -> list[Draft]:
+    """Decide each loose block: continuation (joined), fragment or unnumbered text."""
+    nexts = _next_numbers(drafts)
+    out: list[Draft] = []
+    seen_number: dict[int, str] = {}
+    for d, nxt in zip(drafts, nexts, strict=True):
+        if d.kind is not None:
+            out.append(d)
+            if d.kind in _NUMBERED:
+                seen_number[d.series] = d.number
+            continue
+        prev = out[-1] if out and not d.after_heading and out[-1].series == d.series else None
+        last = seen_number.get(d.series)
+        d.note_after = last
+        if prev is not None and (d.starts_lower or not ends_sentence(prev.last_text())):
+            if prev.kind in _NUMBERED:
+                p = int(prev.number)
+                if nxt is None or nxt == p + 1:
+                    prev.absorb(d)
+                    continue
+                d.kind, d.note = ParagraphKind.FRAGMENT, "fragment"
+            else:
+                prev.absorb(d)
+                continue
+        elif last is None:
+            d.kind = ParagraphKind.FRAGMENT if d.starts_lower else ParagraphKind.UNNUMBERED
+            d.note = "fragment" if d.starts_lower else "before_first"
+        elif nxt is not None and nxt > int(last) + 1:
+            d.kind, d.note = ParagraphKind.FRAGMENT, "fragment"
+        else:
+            d.kind, d.note = ParagraphKind.UNNUMBERED, "unnumbered"
+        out.append(d)
+    return out
+
+
+def segment(lines: list[Line], *, resolution: bool = False, styled: bool = False) -> list[Draft]:
+    """The body's paragraphs in order, loose blocks decided (see module doc)."""
+    drafts = _Segmenter(lines, resolution=resolution, styled=styled).run()
+    return _resolve(drafts)
+
+
+def flag(drafts: list[Draft], texts: list[str]) -> list[str]:
+    """The segmentation warnings in document order; `texts` are the drafts' final texts."""
+    warnings: list[str] = []
+    last: dict[int, int] = {}
+    for pos, (d, text) in enumerate(zip(drafts, texts, strict=True), start=1):
+        if d.kind in _NUMBERED and d.number is not None:
+            n = int(d.number)
+            prev = last.get(d.series, 0)
+            if d.note == "restart":
+                warnings.append(f"numbering restarts at 1 after paragraph {d.note_after}")
+            elif n > prev + 1:
+                where = f" ({d.section[0]})" if d.series > 0 and d.section else ""
+                first, last_missing = prev + 1, n - 1
+                span = (f"paragraph {first}" if first == last_missing
+                        else f"paragraphs {first}-{last_missing}")
+                warnings.append(f"gap: {span} missing{where}")
+            last[d.series] = n
+            if not ends_sentence(text):
+                warnings.append(f"paragraph {n} cut off: ends mid-sentence")
+            continue
+        after = f"after paragraph {d.note_after}" if d.note_after else "before paragraph 1"
+        if d.note == "fragment":
+            warnings.append(f"fragment at position {pos} ({after}): its start is missing")
+        elif d.note in ("before_first", "unnumbered"):
+            warnings.append(f"unnumbered text at position {pos} ({after})")
+        if pos == len(drafts) and not ends_sentence(text) and not text.endswith(","):
+            warnings.append(f"text at position {pos} cut off: ends mid-sentence")
+    return warnings

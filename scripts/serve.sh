@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Local Prefect server + process work pool + deployments + a worker, for operators and analysts.
+# Stops everything it started on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT="${PREFECT_PORT:-4200}"
+export PREFECT_API_URL="http://127.0.0.1:${PORT}/api"
+export PREFECT_SERVER_ANALYTICS_ENABLED=false
+export UNMIG_PROJECT_DIR="${UNMIG_PROJECT_DIR:-$PWD}"
+export UNMIG_WORK_POOL="${UNMIG_WORK_POOL:-unmig-process}"
+
+"$BIN/prefect" server start --host 127.0.0.1 --port "$PORT" &
+server=$!
+trap 'kill $server ${worker:-} 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 120); do
+  curl -fsS "$PREFECT_API_URL/health" >/dev/null 2>&1 && break
+  sleep 1
+done
+"$BIN/unmig" db upgrade
+"$BIN/prefect" work-pool inspect "$UNMIG_WORK_POOL" >/dev/null 2>&1 \
+  || "$BIN/prefect" work-pool create "$UNMIG_WORK_POOL" --type process
+"$BIN/prefect" deploy --all --no-prompt
+"$BIN/prefect" worker start --pool "$UNMIG_WORK_POOL" &
+worker=$!
+echo "Prefect UI: http://127.0.0.1:${PORT}  (Ctrl-C stops the server and the worker)"
+wait "$server"

@@ -1,0 +1,169 @@
+"""Engines and schema migrations for SQLite and PostgreSQL.
+
+SQLite is tuned for several processes writing one file: WAL (readers never block the writer),
+a 30 s busy timeout, foreign keys on, and `BEGIN IMMEDIATE` for write transactions so a writer
+takes the write lock up front instead of failing with "database is locked" when it upgrades a
+read lock halfway through (SQLite does not wait in that case). PostgreSQL goes through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+from storage._sql import dumps_json
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WRITE = "unmig_write"  # execution option: this transaction will write
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse a database URL; plain `postgresql://` / `postgres://` go to the psycopg 3 driver."""
+    u = make_url(url) if isinstance(url, str) else url
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    return u
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return normalize_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<unparseable database URL>"
+
+
+def is_sqlite(bind: Engine | Connection) -> bool:
+    return bind.dialect.name == "sqlite"
+
+
+def make_engine(url: str | URL) -> Engine:
+    """An engine for `url` with the per-engine settings above. Creates a SQLite file's folder."""
+    u = normalize_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(u)
+    if backend == "postgresql":
+        # hide_parameters: SQL errors must not echo paragraph text (or anything else) into logs.
+        return sa.create_engine(
+            u, pool_pre_ping=True, hide_parameters=True, json_serializer=dumps_json
+        )
+    raise ValueError(f"unsupported database (only SQLite and PostgreSQL): {safe_url(u)}")
+
+
+def _sqlite_engine(u: URL) -> Engine:
+    import sqlite3
+
+    # RETURNING (3.35) is used on every load; FTS5, partial indexes and window functions too.
+    if sqlite3.sqlite_version_info < (3, 35):
+        raise ValueError(f"SQLite {sqlite3.sqlite_version} is too old (3.35 or later needed)")
+    memory = u.database in (None, "", ":memory:")
+    kwargs: dict = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    if memory:
+        # One shared connection, or each checkout would see its own empty database.
+        kwargs.update(poolclass=StaticPool)
+        kwargs["connect_args"]["check_same_thread"] = False
+    else:
+        Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(u, hide_parameters=True, json_serializer=dumps_json, **kwargs)
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI objects
+        # Take transaction control away from pysqlite; the "begin" hook below emits BEGIN.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One short write transaction: `BEGIN IMMEDIATE` on SQLite, a plain one on PostgreSQL.
+
+    Commits on leaving the block, rolls back on an exception.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+def advisory_lock(conn: Connection, key: str) -> None:
+    """Serialise writers of one `key` until the transaction ends (PostgreSQL; SQLite already
+    serialises all writers with BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        k = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": k})
+
+
+# --- migrations ------------------------------------------------------------------------------
+
+
+def alembic_config(url: str | URL | None = None):  # noqa: ANN201 - alembic is imported lazily
+    """An Alembic Config for the packaged migrations, usable from an installed package."""
+    from alembic.config import Config
+
+    cfg = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        # ConfigParser interpolates "%"; URL-encoded passwords contain it.
+        rendered = normalize_url(url).render_as_string(hide_password=False)
+        cfg.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    return cfg
+
+
+def _run_alembic(url: str | URL, action: str, revision: str) -> None:
+    from alembic import command
+
+    engine = make_engine(url)
+    try:
+        with write_transaction(engine) as conn:
+            # Two `db upgrade` at once: the second waits, then finds nothing to do.
+            advisory_lock(conn, "unmig:migrations")
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            getattr(command, action)(cfg, revision)
+    finally:
+        engine.dispose()
+
+
+def upgrade_database(url: str, revision: str = "head") -> None:
+    """Bring the schema at `url` up to `revision` (all of it in one transaction)."""
+    _run_alembic(url, "upgrade", revision)
+
+
+def downgrade_database(url: str, revision: str = "base") -> None:
+    """Take the schema at `url` down to `revision` (`base`: nothing left)."""
+    _run_alembic(url, "downgrade", revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, or None when it has never been migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

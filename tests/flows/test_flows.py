@@ -1,0 +1,161 @@
+"""The Prefect flows on a temporary Prefect server (one per session), a real database on both
+engines, and the local replay server standing in for the UN Digital Library."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.replay_server import Fault, ReplayServer
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+
+D = dt.date
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path):
+    """Point the flows' settings (read from the environment) at a test database and server."""
+
+    def point_at(server: ReplayServer) -> None:
+        for name, value in {
+            "UNMIG_DATABASE_URL": db_url,
+            "UNMIG_FILE_STORE": str(tmp_path / "files"),
+            "UNMIG_SOURCE": server.url,
+            "UNMIG_ODS_URL": server.url,
+            "UNMIG_RATE_LIMIT": "1000",
+            "UNMIG_TIMEOUT": "2",
+            "UNMIG_RETRIES": "2",
+            "UNMIG_HTTP_BACKOFF": "0.01",
+            "UNMIG_TASK_RETRIES": "2",
+            "UNMIG_TASK_RETRY_DELAY": "0",
+            "UNMIG_PARSE_WORKERS": "1",
+        }.items():
+            monkeypatch.setenv(name, value)
+
+    return point_at
+
+
+def _scalar(db_url: str, sql: str):
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _rows(db_url: str, sql: str) -> list[tuple]:
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
+
+
+def test_ingest_loads_what_it_can_and_records_the_rest(corpus, env, db_url: str) -> None:
+    from flows.ingest import ingest
+
+    with ReplayServer(corpus.archive) as server:
+        env(server)
+        # One file fails more often than the HTTP client retries: the task retry recovers it.
+        server.fail("/record/100/files/*", Fault.ERROR_503, times=3)
+        counts = ingest(since=D(2024, 1, 1), until=D(2024, 12, 31))
+        assert counts == {"discovered": 7, "new": 5, "updated": 0, "unchanged": 0,
+                          "pending": 1, "failed": 1}
+
+        failures = _rows(db_url, "select symbol, stage, error from ingest_failures "
+                                 "where resolved_at is null order by symbol")
+        assert [(s, st) for s, st, _ in failures] == [
+            (corpus.html_instead_of_pdf, "download"), (corpus.no_file, "download"),
+        ]
+        assert "BadContent" in failures[0][2] and "HTML" in failures[0][2].upper()
+        run = _rows(db_url, "select flow, status, flow_run_id from ingest_runs")
+        assert [(f, s) for f, s, _ in run] == [("ingest", "partial")] and run[0][2]
+
+        # Second run: nothing new, no file sent again, no new version; the two failures stay
+        # on record and are tried again (the pending one and the HTML one still fail).
+        versions = _scalar(db_url, "select count(*) from document_versions")
+        server.reset_log()
+        again = ingest(since=D(2024, 1, 1), until=D(2024, 12, 31))
+        assert again["unchanged"] == 5 and again["new"] == again["updated"] == 0
+        # Only the broken file, still on record as a failure, is fetched whole again.
+        assert [h.path for h in server.hits("/record/*", status=200)] == [
+            "/record/201/files/A_98_201-EN.pdf"
+        ]
+        assert _scalar(db_url, "select count(*) from document_versions") == versions
+        assert _scalar(db_url, "select max(attempts) from ingest_failures") == 2
+
+        # The library fixes the broken file: the next run loads it and resolves the failure.
+        html_pdf = next((corpus.archive / "record" / "201" / "files").iterdir())
+        html_pdf.write_bytes(next((corpus.archive / "record" / "100" / "files").iterdir())
+                             .read_bytes())
+        third = ingest(since=D(2024, 1, 1), until=D(2024, 12, 31))
+        assert third["new"] == 1 and third["failed"] == 0
+        assert _rows(db_url, "select symbol from ingest_failures where resolved_at is null") == [
+            (corpus.no_file,)
+        ]
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+def test_backfill_by_month_and_by_symbol(corpus, env, db_url: str) -> None:
+    from flows.ingest import backfill
+
+    with ReplayServer(corpus.archive) as server:
+        env(server)
+        counts = backfill(start=D(2024, 1, 1), end=D(2024, 2, 29))
+        # January and February only: the March document stays out.
+        assert counts["new"] == 4 and counts["discovered"] == 6
+        symbols = {s for (s,) in _rows(db_url, "select symbol from current_documents")}
+        assert corpus.good[3] not in symbols
+
+        by_symbol = backfill(symbols=[corpus.good[3]])
+        assert by_symbol["new"] == 1 and by_symbol["discovered"] == 1
+        params = _rows(db_url, "select parameters from ingest_runs order by id")
+        assert '"start":"2024-01-01"' in params[0][0].replace(" ", "")
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+def test_reprocess_reparses_stale_versions_without_network(corpus, env, db_url: str) -> None:
+    from flows.ingest import ingest, reprocess
+
+    with ReplayServer(corpus.archive) as server:
+        env(server)
+        ingest(since=D(2024, 1, 1), until=D(2024, 12, 31))
+        engine = sa.create_engine(db_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("update document_versions set parser_version = '0.old'"))
+            conn.execute(sa.text("update version_sources set parser_version = '0.old'"))
+        engine.dispose()
+        server.reset_log()
+        counts = reprocess()
+        assert server.log == []  # no network at all
+        assert counts["discovered"] == 5 and counts["failed"] == 0
+        assert reprocess()["discovered"] == 0  # nothing stale any more
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+def test_run_summary_artifact(corpus, env, db_url: str) -> None:
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.ingest import ingest
+
+    with ReplayServer(corpus.archive) as server:
+        env(server)
+        ingest(since=D(2024, 1, 1), until=D(2024, 12, 31))
+
+    def latest(key: str) -> dict:
+        body = {"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC", "limit": 1,
+                "offset": 0}
+        found = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", json=body).json()
+        assert found, key
+        return found[0]
+
+    assert "| 7 | 5 | 0 | 0 | 1 | 1 |" in latest("ingest-summary")["data"]
+    rows = latest("ingest-documents")["data"]
+    assert corpus.html_instead_of_pdf in str(rows) and "BadContent" in str(rows)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+import pytest
+
+from storage.filestore import FileStore, FileStoreError
+
+
+def test_put_get_exists_path(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    data = b"%PDF-1.7 fake"
+    sha = store.put(data)
+    assert sha == hashlib.sha256(data).hexdigest()
+    assert store.exists(sha) and store.get(sha) == data
+    assert store.path(sha) == tmp_path / "files" / sha[:2] / sha[2:4] / sha
+    assert store.put(data) == sha  # idempotent
+    assert [p.name for p in (tmp_path / "files").rglob("*") if p.is_file()] == [sha]
+    assert store.put(b"") == hashlib.sha256(b"").hexdigest()
+
+
+def test_missing_corrupt_and_bad_names(tmp_path: Path) -> None:
+    store = FileStore(str(tmp_path))
+    missing = "0" * 64
+    assert not store.exists(missing)
+    with pytest.raises(FileStoreError, match="no stored file"):
+        store.get(missing)
+    sha = store.put(b"original")
+    store.path(sha).write_bytes(b"tampered")
+    with pytest.raises(FileStoreError, match="corrupt"):
+        store.get(sha)
+    assert store.get(sha, verify=False) == b"tampered"
+    for bad in ("../../etc/passwd", "ABC", "g" * 64):
+        with pytest.raises(FileStoreError):
+            store.path(bad)
+
+
+def test_file_url_root(tmp_path: Path) -> None:
+    store = FileStore(f"file://{tmp_path}/store")
+    sha = store.put(b"x")
+    assert (tmp_path / "store" / sha[:2] / sha[2:4] / sha).is_file()
+    with pytest.raises(FileStoreError, match="unsupported"):
+        FileStore("s3://bucket/files")
+
+
+def test_concurrent_puts_and_no_temp_files_left(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    blob = b"y" * 3_000_000
+    threads = [threading.Thread(target=store.put, args=(blob,)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) == 1 and store.get(files[0].name) == blob
+
+
+def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = FileStore(tmp_path)
+
+    def boom(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise OSError("disk full")
+
+    monkeypatch.setattr("storage.filestore.os.replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        store.put(b"data")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

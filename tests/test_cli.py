@@ -1,0 +1,106 @@
+"""The `unmig` command line as a user runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parent.parent
+UNMIG = [sys.executable, "-m", "cli.main"]
+
+
+def unmig(*args: str, env: dict | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*UNMIG, *args], capture_output=True, text=True, timeout=300, cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_parse_seed_as_json(seeds_dir: Path) -> None:
+    done = unmig("parse", str(seeds_dir / "000_869cbad1eecc4c8c.txt"), "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert set(doc) >= {"symbol", "title", "date", "language", "paragraphs", "footnotes",
+                        "warnings"}
+    assert [p["number"] for p in doc["paragraphs"]] == [str(n) for n in range(1, 19)]
+    assert {"number", "section", "kind", "text"} <= set(doc["paragraphs"][0])
+    assert doc["paragraphs"][0]["section"] == "I. Introduction"
+
+
+def test_parse_prints_paragraphs_for_people(seeds_dir: Path) -> None:
+    done = unmig("parse", str(seeds_dir / "002_f0f546887a381fec.txt"))
+    assert done.returncode == 0, done.stderr
+    assert "Sixty-first session" in done.stdout and "warning: " in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing.pdf", "no such file"),
+        (lambda d: d, "is a directory"),
+        (lambda d: _write(d / "broken.pdf", b"<html><body>Not found</body></html>"), "not a PDF"),
+        (lambda d: _write(d / "empty.txt", b""), "empty"),
+    ],
+)
+def test_parse_errors_are_one_line(tmp_path: Path, make, message: str) -> None:
+    done = unmig("parse", str(make(tmp_path)))
+    assert done.returncode != 0
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in done.stderr
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_bad_setting_is_one_line_before_any_work(tmp_path: Path) -> None:
+    done = unmig("ingest", env={"UNMIG_RATE_LIMIT": "fast"})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "unmig: error: invalid UNMIG_RATE_LIMIT: Input should be a valid number, "
+        "unable to parse string as a number"
+    ]
+
+
+@pytest.mark.prefect
+def test_demo_twice_adds_nothing_the_second_time(tmp_path: Path) -> None:
+    """What `make demo` does: upgrade, ingest the bundled sample archive, twice."""
+    env = {
+        "UNMIG_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "UNMIG_FILE_STORE": str(tmp_path / "files"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": "",
+    }
+    assert unmig("db", "upgrade", env=env).returncode == 0
+
+    def counts() -> dict[str, int]:
+        engine = sa.create_engine(env["UNMIG_DATABASE_URL"])
+        with engine.connect() as conn:
+            out = {t: conn.execute(sa.text(f"select count(*) from {t}")).scalar_one()
+                   for t in ("documents", "document_versions", "paragraphs", "footnotes",
+                             "catalog_records")}
+        engine.dispose()
+        return out
+
+    args = ("ingest", "--source", "samples/archive", "--since", "2000-01-01")
+    first = unmig(*args, env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "new=3" in first.stdout
+    after_first = counts()
+    assert after_first["documents"] == 3 and after_first["paragraphs"] == 18
+
+    second = unmig(*args, env=env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "unchanged=3" in second.stdout
+    assert counts() == after_first
+
+    status = unmig("status", env=env)
+    assert status.returncode == 0 and "#2 ingest completed" in status.stdout
