@@ -18,10 +18,10 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from config import Settings
-from sources.content import check_pdf, ods_file_name, sha256_hex
+from sources.content import check_pdf, ods_access_url, ods_file_name, sha256_hex
 from sources.errors import BadResponse, FetchError, NoFileYet, TooLarge
 from sources.marcxml import parse_search_response
 from sources.query import is_relevant
@@ -108,17 +108,13 @@ class LocalArchive:
         for symbol in record.symbols:
             path = self._path_for(f"ods/{ods_file_name(symbol, language)}")
             if path is not None and path.is_file():
-                return self._read(path, self._ods_url(symbol, language))
-        where = link.url if link is not None else self._ods_url(record.symbol, language)
+                return self._read(path, ods_access_url(self.ods, symbol, language))
+        where = link.url if link is not None else ods_access_url(self.ods, record.symbol, language)
         raise NoFileYet(
             where,
             f"no {language} file for record {record.record_id} in archive {self.folder} "
             "(neither the link's file nor ods/)",
         )
-
-    def _ods_url(self, symbol: str, language: str) -> str:
-        query = urlencode({"s": symbol, "l": language, "t": "pdf"}, safe="/")
-        return f"{self.ods}/api/symbol/access?{query}"
 
     def _path_for(self, url_path: str) -> Path | None:
         """The archive file for a URL path, None if the path would leave the archive."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 
 from sources.errors import BadContent
 
@@ -29,3 +30,9 @@ def sha256_hex(content: bytes) -> str:
 def ods_file_name(symbol: str, language: str) -> str:
     """`A/78/L.1` in English -> `A_78_L.1-EN.pdf`, the library's own file naming."""
     return f"{symbol.replace('/', '_')}-{language.upper()}.pdf"
+
+
+def ods_access_url(ods_base: str, symbol: str, language: str) -> str:
+    """The ODS address that redirects to `symbol`'s file in `language` (the records' fallback)."""
+    query = urlencode({"s": symbol, "l": language.lower(), "t": "pdf"}, safe="/")
+    return f"{ods_base.rstrip('/')}/api/symbol/access?{query}"

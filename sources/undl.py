@@ -17,7 +17,7 @@ from urllib3.exceptions import MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
 from config import Settings
-from sources.content import check_pdf, sha256_hex
+from sources.content import check_pdf, ods_access_url, sha256_hex
 from sources.errors import BadContent, FetchError, HttpError, NoFileYet, TooLarge
 from sources.http import HostPolicy, make_session
 from sources.marcxml import SearchPage, parse_search_response
@@ -158,8 +158,7 @@ class DigitalLibrary:
         return self._fetch_ods(record, language, etag=etag, last_modified=last_modified)
 
     def ods_url(self, symbol: str, language: str) -> str:
-        query = urlencode({"s": symbol, "l": language.lower(), "t": "pdf"}, safe="/")
-        return f"{self.ods}/api/symbol/access?{query}"
+        return ods_access_url(self.ods, symbol, language)
 
     def _fetch_ods(
         self,
