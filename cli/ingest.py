@@ -3,22 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from cli.app import app, fail
+from cli.query import open_database
 from config import ConfigError, load_settings
 
 
 def _check(source: str | None) -> None:
-    """Validate settings before Prefect starts, so a bad value costs no server start-up."""
+    """Validate settings and the database before Prefect starts, so a bad value or a database
+    nobody migrated costs no server start-up and no traceback."""
     try:
         settings = load_settings(**({"source": source} if source else {}))
     except ConfigError as exc:
         raise fail(str(exc), code=2) from None
     if not settings.source_is_remote and not Path(settings.source).is_dir():
         raise fail(f"source {settings.source!r} is neither an http(s) URL nor a folder", code=2)
+    with open_database(strict=True):
+        pass
+
+
+def _run(flow: Callable[..., dict[str, int]], **parameters: Any) -> dict[str, int]:
+    """Run a flow; its failure becomes one line (Prefect has logged the details above)."""
+    try:
+        return flow(**parameters)
+    except Exception as exc:  # noqa: BLE001 - whatever ended the run, say it in one line
+        first = (str(exc).strip().splitlines() or [""])[0]
+        name = getattr(flow, "name", "the run")
+        raise fail(f"{name} failed: {type(exc).__name__}: {first}") from None
 
 
 def _report(counts: dict[str, int]) -> None:
@@ -38,7 +54,8 @@ def ingest(
     _check(source)
     from flows.ingest import ingest as ingest_flow
 
-    counts = ingest_flow(
+    counts = _run(
+        ingest_flow,
         since=since.date() if since else None,
         until=until.date() if until else None,
         source=source,
@@ -61,7 +78,8 @@ def backfill(
     _check(source)
     from flows.ingest import backfill as backfill_flow
 
-    counts = backfill_flow(
+    counts = _run(
+        backfill_flow,
         start=start.date() if start else None,
         end=end.date() if end else None,
         symbols=symbol or None,
@@ -77,4 +95,4 @@ def reprocess(limit: int = typer.Option(None, help="At most this many versions."
     _check(None)
     from flows.ingest import reprocess as reprocess_flow
 
-    _report(reprocess_flow(limit=limit))
+    _report(_run(reprocess_flow, limit=limit))

@@ -19,7 +19,14 @@ from sqlalchemy.engine import Engine
 from cli.app import app, db_app, fail
 from config import ConfigError, Settings, load_settings
 from storage import queries, runs
-from storage.db import current_revision, head_revision, make_engine, safe_url, upgrade_database
+from storage.db import (
+    SchemaNotReady,
+    current_revision,
+    make_engine,
+    require_schema,
+    safe_url,
+    upgrade_database,
+)
 
 WIDTH = 100
 
@@ -32,8 +39,12 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _database() -> Iterator[tuple[Settings, Engine]]:
-    """The configured database, checked to have the unmig schema; errors become one line."""
+def open_database(*, strict: bool = False) -> Iterator[tuple[Settings, Engine]]:
+    """The configured database, checked to have the unmig schema; errors become one line.
+
+    `strict`: a schema at another revision than the code's is an error (commands that write),
+    not a warning (commands that read).
+    """
     settings = _settings()
     where = safe_url(settings.database_url)
     try:
@@ -42,18 +53,13 @@ def _database() -> Iterator[tuple[Settings, Engine]]:
         raise fail(f"bad database URL {where}: {exc}") from None
     try:
         try:
-            revision = current_revision(engine)
+            require_schema(engine)
         except sa.exc.OperationalError as exc:
             raise fail(f"cannot open the database at {where}: {_first_line(exc.orig)}") from None
-        if revision is None:
-            raise fail(f"the database at {where} has no unmig schema yet; run `unmig db upgrade`")
-        if revision != head_revision():
-            typer.secho(
-                f"unmig: warning: database schema is at {revision}, code expects "
-                f"{head_revision()}; run `unmig db upgrade`",
-                err=True,
-                fg=typer.colors.YELLOW,
-            )
+        except SchemaNotReady as exc:
+            if strict or exc.revision is None:
+                raise fail(str(exc)) from None
+            typer.secho(f"unmig: warning: {exc}", err=True, fg=typer.colors.YELLOW)
         try:
             yield settings, engine
         except sa.exc.DBAPIError as exc:
@@ -92,7 +98,7 @@ def show(
     language: str = typer.Option("en", "--language", "-l", help="Language code (en, fr, ...)."),
 ) -> None:
     """Print a document's paragraphs (the current version, or --version N)."""
-    with _database() as (_, engine):
+    with open_database() as (_, engine):
         view = queries.get_document(engine, symbol, language=language, version=version)
         if view is None:
             langs = queries.languages(engine, symbol)
@@ -137,7 +143,7 @@ def show(
 @app.command()
 def history(symbol: str = typer.Argument(..., help="Document symbol, e.g. A/61/515.")) -> None:
     """List every version of a document with what changed from the one before."""
-    with _database() as (_, engine):
+    with open_database() as (_, engine):
         entries = queries.history(engine, symbol)
     if not entries:
         raise fail(f"no document {symbol} in the database")
@@ -169,7 +175,7 @@ def diff(
     language: str = typer.Option("en", "--language", "-l", help="Language code."),
 ) -> None:
     """Show paragraphs added, removed and changed between two versions."""
-    with _database() as (_, engine):
+    with open_database() as (_, engine):
         try:
             changes = queries.diff_versions(engine, symbol, v1, v2, language=language)
         except LookupError as exc:
@@ -205,7 +211,7 @@ def search(
     language: str | None = typer.Option(None, "--language", "-l", help="Only this language."),
 ) -> None:
     """Full-text search over the current versions' paragraphs."""
-    with _database() as (_, engine):
+    with open_database() as (_, engine):
         hits = queries.search(engine, query, limit=limit, language=language)
     if not hits:
         typer.echo(f"no paragraphs match {query!r}")
@@ -235,7 +241,7 @@ def _sample_sql_command(settings: Settings) -> str:
 @app.command()
 def status() -> None:
     """Last runs, open failures, what is stored and where, and how to query it."""
-    with _database() as (settings, engine):
+    with open_database() as (settings, engine):
         counts = queries.counts(engine)
         last = runs.last_runs(engine, 5)
         failures = runs.open_failures(engine)

@@ -10,7 +10,7 @@ from config import Settings
 from flows.sandbox import ParseSandbox, shared_sandbox
 from sources import open_source
 from sources.base import Source
-from storage.db import make_engine
+from storage.db import make_engine, require_schema
 from storage.filestore import FileStore
 
 
@@ -31,9 +31,15 @@ class Pipeline:
 
 
 def open_pipeline(settings: Settings) -> Pipeline:
+    engine = make_engine(settings.database_url)
+    try:
+        require_schema(engine)
+    except Exception:
+        engine.dispose()
+        raise
     return Pipeline(
         settings=settings,
-        engine=make_engine(settings.database_url),
+        engine=engine,
         source=open_source(settings),
         files=FileStore(settings.file_store),
         parser=shared_sandbox(

@@ -27,6 +27,13 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def normalize_url(url: str | URL) -> URL:
     """Parse a database URL; plain `postgresql://` / `postgres://` go to the psycopg 3 driver."""
     u = make_url(url) if isinstance(url, str) else url
+    if u.host and "@" in u.host:
+        # An "@" left unencoded in the password: the rest of the password would be taken for
+        # the host name and echoed by every connection error. Refuse without repeating it.
+        raise sa.exc.ArgumentError(
+            "the database URL has an unencoded '@' before its host: write '@' in the user "
+            "name or password as %40"
+        )
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
     return u
@@ -167,3 +174,23 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+class SchemaNotReady(RuntimeError):
+    """The database is not at the schema revision this code writes."""
+
+    def __init__(self, where: str, revision: str | None, head: str | None) -> None:
+        self.revision = revision
+        state = (
+            "has no unmig schema yet" if revision is None
+            else f"is at schema revision {revision}, the code expects {head}"
+        )
+        super().__init__(f"the database at {where} {state}; run `unmig db upgrade`")
+
+
+def require_schema(engine: Engine) -> None:
+    """Raise SchemaNotReady unless the database is at the head revision, so a run against a
+    database nobody migrated stops with what to do instead of a missing-table error."""
+    revision, head = current_revision(engine), head_revision()
+    if revision != head:
+        raise SchemaNotReady(safe_url(engine.url), revision, head)

@@ -104,3 +104,27 @@ def test_demo_twice_adds_nothing_the_second_time(tmp_path: Path) -> None:
 
     status = unmig("status", env=env)
     assert status.returncode == 0 and "#2 ingest completed" in status.stdout
+
+
+def test_ingest_on_a_database_nobody_migrated_says_what_to_do(tmp_path: Path) -> None:
+    env = {"UNMIG_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}",
+           "PREFECT_HOME": str(tmp_path / "prefect")}
+    done = unmig("ingest", "--source", "samples/archive", env=env)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"unmig: error: the database at sqlite:///{tmp_path / 'new.db'} has no unmig schema yet; "
+        "run `unmig db upgrade`"
+    ]
+
+
+@pytest.mark.prefect
+def test_a_failed_run_ends_in_one_line(tmp_path: Path) -> None:
+    env = {"UNMIG_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": ""}
+    assert unmig("db", "upgrade", env=env).returncode == 0
+    done = unmig("ingest", "--source", "samples/archive", "--since", "2020-02-01",
+                 "--until", "2020-01-01", env=env)
+    assert done.returncode == 1
+    assert "unmig: error: ingest failed: ValueError: window starts after it ends" in done.stderr
+    assert not [line for line in done.stderr.splitlines() if line.startswith("unmig: error")][1:]
