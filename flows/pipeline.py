@@ -37,11 +37,13 @@ def open_pipeline(settings: Settings) -> Pipeline:
     except Exception:
         engine.dispose()
         raise
+    files = FileStore(settings.file_store)
+    files.remove_stale_temporaries()
     return Pipeline(
         settings=settings,
         engine=engine,
         source=open_source(settings),
-        files=FileStore(settings.file_store),
+        files=files,
         parser=shared_sandbox(
             workers=settings.parse_workers,
             timeout=settings.parse_timeout,

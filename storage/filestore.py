@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -67,6 +68,22 @@ class FileStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return sha
+
+    def remove_stale_temporaries(self, older_than: float = 3600.0) -> int:
+        """Delete the temporary files of writers killed before their rename; return how many.
+
+        They are never read, only take disk. The age spares a file another process is writing.
+        """
+        cutoff = time.time() - older_than
+        removed = 0
+        for tmp in self.root.glob("*/*/.tmp-*"):
+            try:
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+                    removed += 1
+            except FileNotFoundError:  # its writer renamed or another sweep removed it
+                continue
+        return removed
 
     def get(self, sha256: str, *, verify: bool = True) -> bytes:
         """The stored bytes; with `verify`, checked against their SHA-256."""

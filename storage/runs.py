@@ -98,14 +98,21 @@ def record_failure(
     error: str,
 ) -> None:
     """Record a failed item. An open failure of the same (symbol, language, stage) is updated
-    (attempts + 1, last error, last seen, last run) rather than duplicated."""
+    (attempts + 1, last error, last seen, last run) rather than duplicated; open failures of the
+    same (symbol, language) at other stages are closed, superseded by this one."""
     f = IngestFailure
     now = utcnow()
     stage = str(stage)
-    same = [f.symbol == symbol, f.stage == stage, f.resolved_at.is_(None)]
-    same.append(f.language.is_(None) if language is None else f.language == language)
+    item = [f.symbol == symbol, f.resolved_at.is_(None)]
+    item.append(f.language.is_(None) if language is None else f.language == language)
+    same = [*item, f.stage == stage]
     with write_transaction(engine) as conn:
-        advisory_lock(conn, f"failure:{symbol}\x00{language}\x00{stage}")
+        # Per item, not per stage: two writers at different stages must not both stay open.
+        advisory_lock(conn, f"failure:{symbol}\x00{language}")
+        # One open failure per item, the latest: a document that failed to download last night
+        # and fails to parse tonight owes a parse, and the stale download failure would
+        # otherwise stay open for ever (only a success resolves failures).
+        conn.execute(sa.update(f).where(*item, f.stage != stage).values(resolved_at=now))
         open_id = conn.execute(sa.select(f.id).where(*same)).scalar()
         if open_id is None:
             conn.execute(

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,16 @@ def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(OSError, match="disk full"):
         store.put(b"data")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_stale_temporaries_of_killed_writers_are_removed(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    sha = store.put(b"kept")
+    folder = store.path(sha).parent
+    stale, live = folder / ".tmp-killed", folder / ".tmp-writing"
+    stale.write_bytes(b"half a fi")
+    live.write_bytes(b"being writ")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    assert store.remove_stale_temporaries() == 1
+    assert not stale.exists() and live.exists() and store.get(sha) == b"kept"
