@@ -86,3 +86,22 @@ def test_finish_unknown_run_raises(engine: Engine) -> None:
 
     with pytest.raises(LookupError):
         runs.finish_run(engine, 999, status="completed", counts={})
+
+
+def test_a_failure_at_another_stage_supersedes_the_open_one(engine: Engine) -> None:
+    rid = runs.start_run(engine, flow="ingest", flow_run_id=None, parameters={})
+    item = {"run_id": rid, "symbol": SYMBOL, "language": "en", "url": "https://x/a.pdf"}
+    runs.record_failure(engine, stage="download", error="HTTP 503", **item)
+    runs.record_failure(engine, stage="download", error="HTTP 503", **item)
+    runs.record_failure(engine, run_id=rid, symbol=SYMBOL, language="fr", url=None,
+                        stage="download", error="HTTP 404")
+    runs.record_failure(engine, stage="parse", error="TruncatedPdf", **item)
+
+    open_now = {(f.language, f.stage, f.attempts) for f in runs.open_failures(engine)}
+    # The English download failure is over (the file came); the parse failure is what is owed.
+    assert open_now == {("en", "parse", 1), ("fr", "download", 1)}
+    with engine.connect() as conn:
+        closed = conn.execute(
+            sa.text("SELECT stage, attempts FROM ingest_failures WHERE resolved_at IS NOT NULL")
+        ).all()
+    assert [tuple(r) for r in closed] == [("download", 2)]
