@@ -76,6 +76,38 @@ def _is_transient_fetch(exc: FetchError) -> bool:
     return type(exc) is FetchError
 
 
+def record_failed(
+    pipe: Pipeline, record: CatalogRecord, language: str, run_id: int | None,
+    exc: BaseException, *, link: str = "",
+) -> Outcome:
+    """Put a document that failed for good on record (the next scheduled run retries it) and
+    return its outcome; `link` points a reader at the details (the failed task run)."""
+    stage = exc.stage if isinstance(exc, StageError) else "unknown"
+    cause = exc.cause if isinstance(exc, StageError) else exc
+    error = f"{type(cause).__name__}: {cause}"
+    file = record.file_for(language)
+    runs.record_failure(
+        pipe.engine, run_id=run_id, symbol=record.symbol, language=language,
+        url=file.url if file else None, stage=str(stage), error=error,
+    )
+    return Outcome(record.symbol, language, Status.FAILED, detail=f"{stage}: {error}", link=link)
+
+
+def owed_records(pipe: Pipeline, found: list[CatalogRecord]) -> list[CatalogRecord]:
+    """Records not in `found` whose documents failed or had no file on an earlier run: the
+    search window alone would forget them, so they are tried again until they succeed."""
+    seen = {r.symbol for r in found}
+    owed: list[CatalogRecord] = []
+    for failure in runs.open_failures(pipe.engine):
+        if failure.symbol in seen:
+            continue
+        record = catalog.get_catalog_record(pipe.engine, failure.symbol)
+        if record is not None:
+            owed.append(record)
+            seen.add(record.symbol)
+    return owed
+
+
 def ingest_document(
     pipe: Pipeline,
     record: CatalogRecord,

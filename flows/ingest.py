@@ -20,7 +20,7 @@ from prefect.settings import PREFECT_UI_URL
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config import Settings, load_settings
-from flows.document import Outcome, Stage, StageError, Status, parse_and_load
+from flows.document import Outcome, Stage, StageError, Status, parse_and_load, record_failed
 from flows.pipeline import Pipeline, open_pipeline
 from flows.summary import run_status, summary_markdown, summary_table, tally
 from flows.tasks import discover, process_document
@@ -60,16 +60,8 @@ def _process(
             outcomes.append(state.result())
             continue
         exc = state.result(raise_on_failure=False)
-        stage = exc.stage if isinstance(exc, StageError) else "unknown"
-        cause = exc.cause if isinstance(exc, StageError) else exc
-        error = f"{type(cause).__name__}: {cause}"
-        link = record.file_for(lang)
-        runs.record_failure(
-            pipe.engine, run_id=run_id, symbol=record.symbol, language=lang,
-            url=link.url if link else None, stage=str(stage), error=error,
-        )
-        outcomes.append(Outcome(record.symbol, lang, Status.FAILED, detail=f"{stage}: {error}",
-                                link=_task_run_link(future.task_run_id)))
+        outcomes.append(record_failed(pipe, record, lang, run_id, exc,
+                                      link=_task_run_link(future.task_run_id)))
     return outcomes
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.document import Outcome, StageError, ingest_document
+from flows.document import Outcome, StageError, ingest_document, owed_records
 from flows.pipeline import Pipeline
 from flows.windows import Window
 from sources.records import CatalogRecord
-from storage import catalog, runs
 
 
 def _transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook signature
@@ -28,18 +27,7 @@ def discover(
         found = list(pipe.source.lookup(symbols))
     else:
         found = list(pipe.source.search(since=window.since, until=window.until))
-    seen = {r.symbol for r in found}
-    owed: list[CatalogRecord] = []
-    if retry_failures:
-        # Documents that failed or had no file before are tried again on every scheduled run
-        # until they succeed: the search window alone would forget them.
-        for failure in runs.open_failures(pipe.engine):
-            if failure.symbol in seen:
-                continue
-            record = catalog.get_catalog_record(pipe.engine, failure.symbol)
-            if record is not None:
-                owed.append(record)
-                seen.add(record.symbol)
+    owed = owed_records(pipe, found) if retry_failures else []
     logger.info("discovered %d records in %s, %d owed a retry", len(found), window, len(owed))
     return found + owed
 

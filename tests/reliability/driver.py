@@ -41,10 +41,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from config import Settings, load_settings
-from flows.document import Outcome, StageError, Status, ingest_document
+from flows.document import (
+    Outcome,
+    StageError,
+    ingest_document,
+    owed_records,
+    record_failed,
+)
 from flows.pipeline import Pipeline, open_pipeline
 from sources.records import CatalogRecord
-from storage import catalog, runs
+from storage import runs
 
 _DB_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
@@ -82,15 +88,7 @@ def _bookkeeping(fn: Callable[..., Any], *args: Any, tries: int = 5, **kwargs: A
 
 def discover(pipe: Pipeline) -> list[CatalogRecord]:
     found = list(pipe.source.search(since=None, until=None))
-    seen = {r.symbol for r in found}
-    owed = []
-    for failure in runs.open_failures(pipe.engine):
-        if failure.symbol not in seen:
-            record = catalog.get_catalog_record(pipe.engine, failure.symbol)
-            if record is not None:
-                owed.append(record)
-                seen.add(record.symbol)
-    return found + owed
+    return found + owed_records(pipe, found)
 
 
 def run_pass(
@@ -171,18 +169,12 @@ def _one(
             if exc.transient:
                 with lock:
                     result.transient_gave_up += 1
-            stage, cause = str(exc.stage), exc.cause
+            failure: BaseException = exc
         except Exception as exc:  # noqa: BLE001 - counted as a bug, recorded, the run goes on
             with lock:
                 result.untyped.append(f"{record.symbol} [{language}]: {type(exc).__name__}: {exc}")
-            stage, cause = "unknown", exc
-        link = record.file_for(language)
-        _bookkeeping(
-            runs.record_failure, pipe.engine, run_id=result.run_id, symbol=record.symbol,
-            language=language, url=link.url if link else None, stage=stage,
-            error=f"{type(cause).__name__}: {cause}",
-        )
-        return Outcome(record.symbol, language, Status.FAILED, detail=f"{stage}: {cause}")
+            failure = exc
+        return _bookkeeping(record_failed, pipe, record, language, result.run_id, failure)
     raise AssertionError("unreachable")
 
 
