@@ -108,6 +108,8 @@ def _run(
     """Shared body of `ingest` and `backfill`: one runs-table row, a subflow per window."""
     logger = get_run_logger()
     pipe = open_pipeline(settings)
+    # Once a run, not once a window: a backfill opens the pipeline again for every month.
+    pipe.files.remove_stale_temporaries()
     run_id = runs.start_run(
         pipe.engine, flow=flow_name, flow_run_id=flow_run.id, parameters=parameters
     )
@@ -236,6 +238,7 @@ def reprocess(limit: int | None = None) -> dict[str, int]:
     logger = get_run_logger()
     settings = load_settings()
     pipe = open_pipeline(settings)
+    pipe.files.remove_stale_temporaries()
     run_id = runs.start_run(
         pipe.engine, flow="reprocess", flow_run_id=flow_run.id, parameters={"limit": limit}
     )

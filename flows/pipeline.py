@@ -37,13 +37,11 @@ def open_pipeline(settings: Settings) -> Pipeline:
     except Exception:
         engine.dispose()
         raise
-    files = FileStore(settings.file_store)
-    files.remove_stale_temporaries()
     return Pipeline(
         settings=settings,
         engine=engine,
         source=open_source(settings),
-        files=files,
+        files=FileStore(settings.file_store),
         parser=shared_sandbox(
             workers=settings.parse_workers,
             timeout=settings.parse_timeout,
