@@ -6,8 +6,8 @@ from itertools import chain
 
 from parsers.front_matter import read_front_matter
 from parsers.lines import Extracted, RawFootnote
-from parsers.model import Footnote, Paragraph, ParsedDocument, SubItem
-from parsers.normalise import Vocabulary, join_lines, rejoin_split_words
+from parsers.model import Footnote, Paragraph, ParagraphKind, ParsedDocument, SubItem
+from parsers.normalise import Vocabulary, collapse, join_lines, rejoin_split_words
 from parsers.segment import Draft, flag, segment
 
 
@@ -16,6 +16,11 @@ def _text(lines: list[str], vocab: Vocabulary) -> str:
 
 
 def _paragraph(pos: int, d: Draft, vocab: Vocabulary) -> Paragraph:
+    if d.kind is ParagraphKind.TABLE:
+        # One line per row, cells joined by " | ": rows are not wrapped text to be joined.
+        rows = "\n".join(collapse(row) for row in d.lines)
+        return Paragraph(pos, None, d.section, d.kind, rows,
+                         footnote_markers=tuple(dict.fromkeys(d.markers)))
     lead = _text(d.lines, vocab)
     items = tuple(SubItem(label, _text(lines, vocab)) for label, lines in d.items)
     parts = [lead] if lead else []

@@ -24,6 +24,7 @@ class Line:
     size: float = 0.0  # PDF: font size of the line's text
     markers: tuple[str, ...] = ()  # footnote markers cut out of this line
     segments: tuple[str, ...] = ()  # PDF: the separate boxes of a row (masthead columns)
+    table: bool = False  # a row of a table or ruled box: its cells joined by " | "
 
 
 @dataclass(slots=True)

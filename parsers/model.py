@@ -16,6 +16,7 @@ class ParagraphKind(StrEnum):
     OPERATIVE = "operative"  # numbered paragraph of a resolution
     UNNUMBERED = "unnumbered"  # text that is not numbered (text before paragraph 1, say)
     FRAGMENT = "fragment"  # a paragraph whose start is missing from the source
+    TABLE = "table"  # a table or boxed summary, its rows' cells joined; never paragraph text
 
 
 class DocumentType(StrEnum):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTChar, LTTextBox, LTTextLine
+from pdfminer.layout import LAParams, LTChar, LTLine, LTRect, LTTextBox, LTTextLine
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.psexceptions import PSException
@@ -40,13 +40,20 @@ _RECYCLE_RE = re.compile(r"Please recycle\W*")
 _PAGE_RE = re.compile(r"\d{1,4}\s*/\s*\d{1,4}")
 _STAMP_RE = re.compile(r"\d{6}")
 _RULE_RE = re.compile(r"_{5,}")
-_LABEL_RE = re.compile(r"\d{1,4}\.|(?:[IVX]{1,6}|[A-Z])\.|\((?:[a-z]|[ivx]{1,6})\)")
+# A paragraph number or heading label printed apart: "12.", "2.13", "29A.4", "IV.", "B.", "(a)".
+_LABEL_RE = re.compile(
+    r"\d{1,4}\.|\d{1,2}[A-Z]?\.\d{1,3}\.?|(?:[IVX]{1,6}|[A-Z])\.|\((?:[a-z]|[ivx]{1,6})\)"
+)
+_LEADERS_RE = re.compile(r"(?:\.\s?){6,}\s*\d*\s*$")
 _HAS_MARK_RE = re.compile(r"[\d*]")
 _MARKER_ONLY_RE = re.compile(r"[\d,*]{1,8}")
 _FN_START_RE = re.compile(r"(\d{1,3}|\*{1,3})\s+(\S.*)")
 _TOP_BAND = 0.88  # share of the page height above which a running header sits
 _BOTTOM_BAND = 0.10
 _MARKER_SCALE = 0.8  # a character this much smaller than its line is a superscript
+_SMALLER = 0.6  # points below the body size from which type is "small" (notes, tables)
+_CELL_GAP = 2.2  # a gap this many type sizes wide between boxes on a row separates cells
+_FAR_LEFT = 40.0  # points left of the text's edge where only wide tables start
 
 
 @dataclass(slots=True)
@@ -55,6 +62,7 @@ class _Seg:
 
     text: str
     x0: float
+    x1: float
     y0: float
     y1: float
     size: float
@@ -65,6 +73,18 @@ class _Seg:
 
 
 @dataclass(slots=True)
+class _Page:
+    """What one page holds: its text boxes and the rules (lines, thin rectangles) drawn on it."""
+
+    number: int
+    height: float
+    width: float
+    segs: list[_Seg]
+    hrules: list[tuple[float, float, float]]  # x0, x1, y
+    vrules: list[tuple[float, float, float]]  # x, y0, y1
+
+
+@dataclass(slots=True)
 class _Row:
     page: int
     y0: float
@@ -72,22 +92,18 @@ class _Row:
     size: float
     segs: list[_Seg]
     markers: list[str]
+    table: bool = False
+    toc: bool = False
 
 
 def extract_pdf(data: bytes, name: str) -> Extracted:
     """Lines and footnotes of a PDF; typed errors for encrypted, broken or scanned files."""
     if b"%%EOF" not in data[-1024:]:
-        raise TruncatedPdf(name, "no %%EOF at the end: the file stops early")
-    rows: list[_Row] = []
-    raw_notes: list[tuple[int, list[_Seg]]] = []
-    pages = 0
+        raise TruncatedPdf(name, "no %EOF at the end: the file stops early")
+    pages: list[_Page] = []
     try:
         for page in extract_pages(BytesIO(data), laparams=_LAPARAMS):
-            pages += 1
-            body, notes = _read_page(page, pages)
-            rows.extend(body)
-            if notes:
-                raw_notes.append((pages, notes))
+            pages.append(_collect(page, len(pages) + 1))
     except PDFPasswordIncorrect:
         raise EncryptedPdf(name, "a password is needed to open it") from None
     except PDFEncryptionError as exc:
@@ -98,14 +114,24 @@ def extract_pdf(data: bytes, name: str) -> Extracted:
         raise
     except Exception as exc:  # noqa: BLE001 - pdfminer raises plain errors on corrupt files
         raise TruncatedPdf(name, f"{type(exc).__name__}: {exc}") from None
-    if pages == 0:
+    if not pages:
         raise TruncatedPdf(name, "no pages")
-    if not rows and not raw_notes:
-        raise NoTextLayer(name, f"{pages} page{'s' if pages > 1 else ''} without text")
+    n = len(pages)
+    if not any(p.segs for p in pages):
+        raise NoTextLayer(name, f"{n} page{'s' if n > 1 else ''} without text")
+    body_size, left = _body_metrics(pages)
+    rows: list[_Row] = []
+    raw_notes: list[tuple[int, list[_Seg]]] = []
+    for p in pages:
+        body, notes = _read_page(p, body_size, left)
+        rows.extend(body)
+        if notes:
+            raw_notes.append((p.number, notes))
+    _mark_contents(rows)
     return Extracted(
-        lines=_to_lines(rows),
+        lines=_to_lines([r for r in rows if not r.toc], body_size, left),
         footnotes=_footnotes(raw_notes),
-        page_count=pages,
+        page_count=n,
         styled=True,
     )
 
@@ -113,61 +139,92 @@ def extract_pdf(data: bytes, name: str) -> Extracted:
 # -- one page --------------------------------------------------------------------------------
 
 
-def _segments(page) -> list[_Seg]:
-    out: list[_Seg] = []
+def _collect(page, number: int) -> _Page:  # noqa: ANN001 - pdfminer's LTPage
+    segs: list[_Seg] = []
+    hrules: list[tuple[float, float, float]] = []
+    vrules: list[tuple[float, float, float]] = []
     for box in page:
-        if not isinstance(box, LTTextBox):
+        if isinstance(box, LTTextBox):
+            segs.extend(_segments(box))
+        elif isinstance(box, (LTLine, LTRect)):
+            w, h = box.x1 - box.x0, box.y1 - box.y0
+            # Rules are thin; a filled area (cell shading) is neither kind.
+            if h <= 2.0 and w >= 8.0:
+                hrules.append((box.x0, box.x1, (box.y0 + box.y1) / 2))
+            elif w <= 2.0 and h >= 4.0:
+                vrules.append(((box.x0 + box.x1) / 2, box.y0, box.y1))
+    return _Page(number, page.height, page.width, segs, hrules, vrules)
+
+
+def _segments(box: LTTextBox) -> list[_Seg]:
+    out: list[_Seg] = []
+    for line in box:
+        if not isinstance(line, LTTextLine):
             continue
-        for line in box:
-            if not isinstance(line, LTTextLine):
-                continue
-            text = line.get_text().strip()
-            if not text:
-                continue
-            first = next((c for c in line if isinstance(c, LTChar) and c.get_text() != " "), None)
-            if first is None:
-                continue
-            font = first.fontname.lower()
-            seg = _Seg(
-                text=text,
-                x0=line.x0,
-                y0=line.y0,
-                y1=line.y1,
-                size=first.size,
-                bold="bold" in font or "black" in font or "heavy" in font,
-                italic="italic" in font or "oblique" in font,
-            )
-            if _HAS_MARK_RE.search(text):
-                cut = _cut_markers(line)
-                if cut is not None:
-                    seg.raw = text
-                    seg.text, seg.markers = cut
-            out.append(seg)
+        text = line.get_text().strip()
+        if not text:
+            continue
+        first = next((c for c in line if isinstance(c, LTChar) and c.get_text() != " "), None)
+        if first is None:
+            continue
+        font = first.fontname.lower()
+        seg = _Seg(
+            text=text,
+            x0=line.x0,
+            x1=line.x1,
+            y0=line.y0,
+            y1=line.y1,
+            size=_line_size(line),
+            bold="bold" in font or "black" in font or "heavy" in font,
+            italic="italic" in font or "oblique" in font,
+        )
+        if _HAS_MARK_RE.search(text):
+            cut = _cut_markers(line)
+            if cut is not None:
+                seg.raw = text
+                seg.text, seg.markers = cut
+        out.append(seg)
     return out
 
 
+def _line_size(line: LTTextLine) -> float:
+    """The type size most of the line's letters are set in (spaces and superscripts aside)."""
+    sizes = Counter(round(c.size, 1) for c in line
+                    if isinstance(c, LTChar) and c.get_text().strip())
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
 def _cut_markers(line: LTTextLine) -> tuple[str, tuple[str, ...]] | None:
-    """The line's text without superscript markers, and the markers; None if it has none."""
+    """The line's text without superscript markers, and the markers; None if it has none.
+
+    A marker is a run of small characters made only of digits (commas between several, or an
+    asterisk): a small run holding anything else is smaller type, not a superscript (the
+    masthead prints "A/80/604/Add.2" with a large "A" and the rest smaller).
+    """
     chars = [c for c in line if isinstance(c, LTChar)]
     base = max(c.size for c in chars)
     limit = base * _MARKER_SCALE
     if all(c.size >= limit for c in chars):
         return None
+    items = list(line)
+    small = [isinstance(c, LTChar) and c.size < limit and c.get_text().strip() != "" for c in items]
     parts: list[str] = []
     markers: list[str] = []
-    run: list[str] = []
-    for c in line:
-        t = c.get_text()
-        small = isinstance(c, LTChar) and c.size < limit
-        if small and (t.isdigit() or t == "*" or (run and t == ",")):
-            run.append(t)
+    i = 0
+    while i < len(items):
+        if not small[i]:
+            parts.append(items[i].get_text())
+            i += 1
             continue
-        if run:
-            markers.extend(m for m in "".join(run).split(",") if m)
-            run = []
-        parts.append(t)
-    if run:
-        markers.extend(m for m in "".join(run).split(",") if m)
+        j = i
+        while j < len(items) and small[j]:
+            j += 1
+        run = "".join(c.get_text() for c in items[i:j])
+        if _MARKER_ONLY_RE.fullmatch(run) and run.strip(",") and not run.startswith(","):
+            markers.extend(m for m in run.split(",") if m)
+        else:
+            parts.append(run)
+        i = j
     if not markers:
         return None
     return " ".join("".join(parts).split()), tuple(markers)
@@ -181,8 +238,19 @@ def _is_furniture(s: _Seg, height: float) -> bool:
     return in_band and bool(_PAGE_RE.fullmatch(t) or _STAMP_RE.fullmatch(t))
 
 
-def _drop_header(segs: list[_Seg], height: float) -> list[_Seg]:
-    """Without the running header: the symbol in the top band and the lines hanging under it."""
+def _drop_header(p: _Page, segs: list[_Seg], body_size: float) -> list[_Seg]:
+    """Without the running header of a page after the first.
+
+    Word-made UN documents rule the header off with a line across the page: everything above
+    it goes. Without that rule, the header is the symbol in the top band and the lines hanging
+    under it, or type smaller than the body's at the very top (a section's name and title).
+    """
+    height = p.height
+    rules = [y for x0, x1, y in p.hrules if y > height * 0.85 and x1 - x0 > 0.5 * p.width]
+    if rules:
+        floor = min(rules)
+        return [s for s in segs if s.y0 < floor]
+    segs = [s for s in segs if not (s.y0 > height * 0.9 and s.size < body_size - _SMALLER)]
     band = sorted((s for s in segs if s.y0 > height * _TOP_BAND * 0.97), key=lambda s: -s.y1)
     symbols = [s for s in band if SYMBOL_RE.fullmatch(s.text)]
     if not symbols:
@@ -199,21 +267,60 @@ def _drop_header(segs: list[_Seg], height: float) -> list[_Seg]:
     return [s for s in segs if id(s) not in drop]
 
 
-def _read_page(page, pageno: int) -> tuple[list[_Row], list[_Seg]]:
-    height = page.height
-    segs = [s for s in _segments(page) if not _is_furniture(s, height)]
-    if pageno > 1:
-        segs = _drop_header(segs, height)
+def _framed(p: _Page, x0: float, x1: float, y: float) -> bool:
+    """Is the point range inside a box drawn with rules on both sides (a table, a summary)?"""
+    left = right = False
+    for x, y0, y1 in p.vrules:
+        if y0 - 2 <= y <= y1 + 2:
+            if x <= x0 + 2:
+                left = True
+            elif x >= x1 - 2:
+                right = True
+    return left and right
+
+
+def _separator(p: _Page, segs: list[_Seg], body_size: float) -> float | None:
+    """The y of the rule over the page's footnotes, whatever draws it; None without one.
+
+    A footnote separator is a short rule (drawn, or typed as underscores) in the lower part of
+    the page with only small type under it, the first line of which starts with a footnote
+    marker (a digit or an asterisk). The rule inside a table over its lettered notes fails
+    the last test; a table's own rules fail the first.
+    """
+    cands = [y for x0, x1, y in p.hrules
+             if 20 <= x1 - x0 <= 0.45 * p.width and y < p.height * 0.6
+             and not _framed(p, x0, x1, y)]
+    cands += [s.y0 for s in segs
+              if _RULE_RE.fullmatch(s.text.replace(" ", "")) and s.y1 < p.height * 0.6]
+    best = None
+    for y in sorted(set(cands), reverse=True):
+        below = [s for s in segs
+                 if s.y1 <= y + 1 and not _RULE_RE.fullmatch(s.text.replace(" ", ""))]
+        if not below or any(s.size >= body_size - _SMALLER for s in below):
+            continue
+        first = max(below, key=lambda s: (s.y0, -s.x0))
+        if _FN_START_RE.match(first.raw or first.text) or _MARKER_ONLY_RE.fullmatch(first.text):
+            best = y
+        break
+    return best
+
+
+def _read_page(p: _Page, body_size: float, left: float) -> tuple[list[_Row], list[_Seg]]:
+    segs = [s for s in p.segs if not _is_furniture(s, p.height)]
+    if p.number > 1:
+        segs = _drop_header(p, segs, body_size)
     notes: list[_Seg] = []
-    rules = [s for s in segs if _RULE_RE.fullmatch(s.text.replace(" ", "")) and s.y1 < height * 0.6]
-    if rules:
-        rule = min(rules, key=lambda s: s.y0)
-        notes = [s for s in segs if s.y1 <= rule.y0 + 1 and s is not rule]
+    sep = _separator(p, segs, body_size)
+    if sep is not None:
+        notes = [s for s in segs if s.y1 <= sep + 1]
         for s in notes:
             if s.raw:
                 s.text, s.markers = " ".join(s.raw.split()), ()
-        segs = [s for s in segs if s.y1 > rule.y0 + 1 and s is not rule]
-    return _rows(segs, pageno), notes
+        segs = [s for s in segs if s.y1 > sep + 1]
+    segs = [s for s in segs if not _RULE_RE.fullmatch(s.text.replace(" ", ""))]
+    rows = _rows(segs, p.number)
+    _mark_tables(p, rows, body_size, left)
+    return rows, notes
 
 
 def _rows(segs: list[_Seg], pageno: int) -> list[_Row]:
@@ -236,6 +343,7 @@ def _rows(segs: list[_Seg], pageno: int) -> list[_Row]:
         if len(row.segs) > 1:
             row.segs.sort(key=lambda s: s.x0)
             row.x0 = row.segs[0].x0
+            row.size = max(s.size for s in row.segs)
         for s in row.segs:
             row.markers.extend(s.markers)
     for s in stray:
@@ -244,6 +352,47 @@ def _rows(segs: list[_Seg], pageno: int) -> list[_Row]:
             target.markers.extend(m for m in s.text.split(",") if m)
     return rows
 
+
+def _cells(row: _Row) -> list[list[_Seg]]:
+    """The row's boxes grouped into cells: a wide gap separates two cells."""
+    cells: list[list[_Seg]] = [[row.segs[0]]]
+    for a, b in zip(row.segs, row.segs[1:], strict=False):
+        if b.x0 - a.x1 > _CELL_GAP * max(a.size, b.size):
+            cells.append([b])
+        else:
+            cells[-1].append(b)
+    return cells
+
+
+def _mark_tables(p: _Page, rows: list[_Row], body_size: float, left: float) -> None:
+    """Mark the rows of tables, boxes and contents lists; they never join a paragraph.
+
+    A row belongs to a table when its type is smaller than the body's, when it is set in
+    cells with wide gaps between them, when it is drawn inside a ruled box, or when it starts
+    far left of the text's edge (tables run wider than the text). A body-size row between two
+    table rows close above and below is a wrapped cell. Dot leaders mark a contents line.
+    """
+    for r in rows:
+        if any(_LEADERS_RE.search(s.text) for s in r.segs):
+            r.toc = True
+            continue
+        x1 = max(s.x1 for s in r.segs)
+        size = max((s.size for s in r.segs if not _MARKER_ONLY_RE.fullmatch(s.text)),
+                   default=r.size)
+        label = _LABEL_RE.fullmatch(r.segs[0].text) is not None
+        cells = _cells(r)
+        r.table = (
+            size < body_size - _SMALLER
+            or (len(cells) > 1 and not (label and len(cells) == 2))
+            or _framed(p, r.x0, x1, r.y0 + 1)
+            or (r.x0 < left - _FAR_LEFT and size <= body_size + 0.5)
+        )
+    for i in range(1, len(rows) - 1):
+        a, r, b = rows[i - 1], rows[i], rows[i + 1]
+        if (a.table and b.table and not r.table and not r.toc
+                and a.y0 - b.y0 < 4.5 * body_size
+                and not _LABEL_RE.match(r.segs[0].text)):
+            r.table = True
 
 # -- the document ----------------------------------------------------------------------------
 
@@ -261,15 +410,56 @@ def _common_min(values: list[float], default: float, share: float) -> float:
     return min((v for v, n in counts.items() if n >= floor), default=default)
 
 
-def _to_lines(rows: list[_Row]) -> list[Line]:
-    body_size = _mode([round(r.size, 1) for r in rows], 10.0)
-    near = [r for r in rows if abs(r.size - body_size) < 0.6]
-    # The text's left edge: where plain lines (no label box) commonly start.
-    left = _common_min([round(r.x0) for r in near if len(r.segs) == 1], 0.0, 0.05)
+def _body_metrics(pages: list[_Page]) -> tuple[float, float]:
+    """The body's type size (the size most text is set in) and the text's left edge."""
+    weight: Counter[float] = Counter()
+    for p in pages:
+        for s in p.segs:
+            weight[round(s.size, 1)] += len(s.text)
+    body_size = weight.most_common(1)[0][0] if weight else 10.0
+    # Most lines of running text are continuation lines, and they start at the text's edge.
+    xs = [round(s.x0) for p in pages for s in p.segs if abs(s.size - body_size) < _SMALLER]
+    return body_size, _mode(xs, 0.0)
+
+
+def _mark_contents(rows: list[_Row]) -> None:
+    """The table of contents: from its "Contents" title to its last dot-leader line.
+
+    Lines between dot-leader lines (an entry wrapped over lines, "Annex", "Page") belong to it
+    too; it is kept out of the body, where its "Annex" lines would open annexes.
+    """
+    marks = [i for i, r in enumerate(rows) if r.toc]
+    if not marks:
+        return
+    clusters: list[list[int]] = [[marks[0]]]
+    for i in marks[1:]:
+        if i - clusters[-1][-1] <= 8:
+            clusters[-1].append(i)
+        else:
+            clusters.append([i])
+    for cl in clusters:
+        first, last = cl[0], cl[-1]
+        for j in range(max(0, first - 4), first):
+            if " ".join(s.text for s in rows[j].segs).strip() in ("Contents", "Contents Page"):
+                first = j
+                break
+        for r in rows[first:last + 1]:
+            r.toc = True
+
+
+def _row_text(row: _Row) -> str:
+    """Plain rows: boxes joined by a space; table rows: cells joined by " | "."""
+    if not row.table:
+        return clean_chars(" ".join(s.text for s in row.segs))
+    return " | ".join(clean_chars(" ".join(s.text for s in c)) for c in _cells(row))
+
+
+def _to_lines(rows: list[_Row], body_size: float, left: float) -> list[Line]:
     deltas = [
         round(a.y0 - b.y0, 1)
         for a, b in zip(rows, rows[1:], strict=False)
-        if a.page == b.page and abs(a.size - body_size) < 0.6 and abs(b.size - body_size) < 0.6
+        if a.page == b.page and abs(a.size - body_size) < _SMALLER
+        and abs(b.size - body_size) < _SMALLER
         and 0.9 * body_size < a.y0 - b.y0 < 3 * body_size
     ]
     # Normal leading: the tightest common spacing (paragraph spacing is the looser one).
@@ -282,20 +472,20 @@ def _to_lines(rows: list[_Row]) -> list[Line]:
         segs = r.segs
         label = len(segs) > 1 and _LABEL_RE.fullmatch(segs[0].text) is not None
         main = segs[1] if label else segs[0]
-        text = clean_chars(" ".join(s.text for s in segs))
         lines.append(
             Line(
-                text,
+                _row_text(r),
                 page=r.page,
                 gap=gap,
                 page_break=page_break,
-                bold=main.bold,
+                bold=all(s.bold for s in (segs[1:] if label else segs)),
                 italic=main.italic,
                 indent=r.x0 - left,
                 label_box=label,
                 size=round(main.size, 1),
                 markers=tuple(r.markers),
                 segments=tuple(clean_chars(s.text) for s in segs) if len(segs) > 1 else (),
+                table=r.table,
             )
         )
         prev = r

@@ -18,7 +18,9 @@ from parsers.lines import Line
 from parsers.model import ParagraphKind
 from parsers.normalise import ends_sentence
 
+# "12. Text" and, in programme budget fascicles, section-prefixed "2.13 Text" or "29A.4 Text".
 _NUM_RE = re.compile(r"(\d{1,4})\.(?:\s+(\S.*))?$")
+_PREFIXED_RE = re.compile(r"(\d{1,2}[A-Z]?)\.(\d{1,3})\.?(?:\s+(\S.*))?$")
 _ROMAN = r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})"
 _HEADING_RE = re.compile(rf"({_ROMAN}|[A-Z])\.\s+(\S.*)$")
 _ITEM_RE = re.compile(r"\(([a-z]|[ivx]{1,6})\)(?:\s+(\S.*))?$")
@@ -99,6 +101,20 @@ def _letter_next(label: str) -> str:
     return chr(ord(label) + 1)
 
 
+def seq(number: str) -> int:
+    """The running count of a paragraph number: 12 of "12", 13 of "2.13"."""
+    return int(number.rsplit(".", 1)[-1])
+
+
+def _prefix(number: str) -> str:
+    """The section prefix of a paragraph number: "2" of "2.13", "" of "12"."""
+    return number.rsplit(".", 1)[0] if "." in number else ""
+
+
+def _label(prefix: str, n: int) -> str:
+    return f"{prefix}.{n}" if prefix else str(n)
+
+
 class _Segmenter:
     def __init__(self, lines: list[Line], *, resolution: bool, styled: bool) -> None:
         self.lines = lines
@@ -109,8 +125,11 @@ class _Segmenter:
         self.root: tuple[str, ...] = ()
         self.stack: list[tuple[int, str, str]] = []  # (level, label, text)
         self.series = 0
-        self.last: int | None = None
-        self.pending: deque[int] = deque()
+        self.last: str | None = None  # the last paragraph number seen ("12", "2.13")
+        self.pending: deque[str] = deque()
+        self.tables: list[Draft] = []  # tables met inside the open paragraph, kept after it
+        self.table: Draft | None = None  # the table being collected
+        self.next_line: Line | None = None
         self.preamble = False
         self.heading_open = 0  # lines the open heading may still take
         self.annex_title: list[str] | None = None
@@ -126,6 +145,23 @@ class _Segmenter:
         if self.cur is not None and not self.cur.empty():
             self.drafts.append(self.cur)
         self.cur = None
+        self.drafts.extend(self.tables)
+        self.tables = []
+
+    def on_table_row(self, line: Line, t: str) -> None:
+        """A table row: collected into a table record that never breaks the open paragraph.
+
+        The paragraph the table interrupts stays open (its text may go on after the table);
+        the table is recorded right after that paragraph.
+        """
+        if self.table is None:
+            self.table = Draft(ParagraphKind.TABLE, None, self.section(), self.series)
+            if self.cur is None:
+                self.drafts.append(self.table)
+            else:
+                self.tables.append(self.table)
+        self.table.lines.append(t)
+        self.table.markers.extend(line.markers)
 
     def start(self, kind: ParagraphKind | None, number: str | None, line: Line, text: str) -> None:
         self.close()
@@ -137,7 +173,7 @@ class _Segmenter:
         self.cur = d
         self.after_heading = False
 
-    def last_seen(self) -> int | None:
+    def last_seen(self) -> str | None:
         return self.pending[-1] if self.pending else self.last
 
     # -- line tests --------------------------------------------------------------------------
@@ -174,8 +210,10 @@ class _Segmenter:
                 if prev_letter and _letter_next(prev_letter) == label:
                     level = 2
             return level, label, t
-        if (line.heading or (self.styled and line.bold)) and len(t) <= 200 and not t.endswith("."):
+        if line.heading and len(t) <= 200 and not t.endswith("."):
             return 3, "", t
+        if self.styled and line.bold and self.is_heading_line(line):
+            return 4, "", t
         return None
 
     def item_of(self, line: Line, t: str) -> tuple[str, str] | None:
@@ -203,25 +241,67 @@ class _Segmenter:
             return label, rest
         return None
 
-    def number_of(self, line: Line, t: str) -> tuple[int, str] | None:
+    def number_of(self, line: Line, t: str) -> tuple[str, str] | None:
+        """(number as printed without its dot, the text after it) where a paragraph starts."""
         m = _NUM_RE.match(t)
-        if not m:
+        if m:
+            prefix, n, rest = "", int(m.group(1)), m.group(2)
+        elif (m := _PREFIXED_RE.match(t)) is not None:
+            prefix, n, rest = m.group(1), int(m.group(2)), m.group(3)
+        else:
             return None
-        n = int(m.group(1))
         if not self.strong_start(line):
             return None
         last = self.last_seen()
-        if last is None or last < n <= last + 60 or n == 1:
-            return n, m.group(2) or ""
+        if n == 1 and (last is None or not prefix or _prefix(last) != prefix or seq(last) > 1):
+            return _label(prefix, n), rest or ""
+        if last is None:
+            return (_label(prefix, n), rest or "") if not prefix else None
+        if _prefix(last) == prefix and seq(last) < n <= seq(last) + 60:
+            return _label(prefix, n), rest or ""
         return None
+
+    def heading_block(self, line: Line) -> tuple[str, bool] | None:
+        """A bold line and the bold lines under it: (their text, followed by a new block?)."""
+        i = self.index
+        parts = [line.text.strip()]
+        j = i + 1
+        while j < len(self.lines) and j - i < _MAX_HEADING_LINES:
+            ln = self.lines[j]
+            if ln.gap or ln.page_break or not ln.bold or ln.table:
+                break
+            parts.append(ln.text.strip())
+            j += 1
+        after = self.lines[j] if j < len(self.lines) else None
+        ends_block = after is None or after.gap or after.page_break or after.table
+        return " ".join(parts), ends_block
+
+    def is_heading_line(self, line: Line) -> bool:
+        """Styled input: is this bold line a heading rather than emphasis inside a paragraph?
+
+        A heading stands apart: space above it (or a page top, or nothing open), space below
+        its last line, and it does not end as a sentence. A bold sentence inside a paragraph
+        (the Advisory Committee's recommendations) fails each test.
+        """
+        if not (line.gap or line.page_break or self.cur is None or self.after_heading):
+            return False
+        block, ends_block = self.heading_block(line)
+        return ends_block and not ends_sentence(block) and len(block) <= 250
 
     # -- the pass ----------------------------------------------------------------------------
     def run(self) -> list[Draft]:
-        for line in self.lines:
+        for i, line in enumerate(self.lines):
+            self.index = i
             t = line.text.strip()
-            if t:
-                self.feed(line, t)
-                self.prev_text = t
+            if not t:
+                continue
+            if line.table:
+                self.heading_open = 0
+                self.on_table_row(line, t)
+                continue
+            self.table = None
+            self.feed(line, t)
+            self.prev_text = t
         self.close_annex_title()
         self.close()
         return self.drafts
@@ -250,13 +330,19 @@ class _Segmenter:
             self.heading_open -= 1
             return
         self.heading_open = 0
+        if (self.styled and line.bold and not self.preamble
+                and (_NUM_RE.match(t) or _PREFIXED_RE.match(t)) and self.is_heading_line(line)):
+            # A numbered heading ("1. Other revenue and adjustments") is not a paragraph.
+            self.close_annex_title()
+            self.on_heading(3, t.split(" ", 1)[0], t)
+            return
         num = self.number_of(line, t)
         if num is not None:
             self.close_annex_title()
             self.on_number(line, *num)
             return
         heading = None if self.preamble else self.heading_of(line, t)
-        if heading is not None and self.annex_title is not None and heading[0] == 3:
+        if heading is not None and self.annex_title is not None and not heading[1]:
             self.annex_title.append(t)
             return
         if heading is not None:
@@ -275,7 +361,7 @@ class _Segmenter:
             self.cur.markers.extend(line.markers)
             return
         if self.pending and (self.cur is None or line.gap or self.cur.empty()):
-            self.start(self.numbered_kind(), str(self.pending.popleft()), line, t)
+            self.start(self.numbered_kind(), self.pending.popleft(), line, t)
             return
         if self.preamble:
             self.on_preamble_line(line, t)
@@ -299,14 +385,14 @@ class _Segmenter:
             return ParagraphKind.OPERATIVE
         return ParagraphKind.NUMBERED
 
-    def on_number(self, line: Line, n: int, rest: str) -> None:
+    def on_number(self, line: Line, n: str, rest: str) -> None:
         last = self.last_seen()
-        restart = last is not None and n == 1
+        restart = last is not None and seq(n) == 1
         if restart:
             self.close()
             self.series += 1
             self.pending.clear()
-            if self.after_heading and self.stack and self.stack[-1][0] == 3:
+            if self.after_heading and self.stack and not self.stack[-1][1]:
                 # A declaration adopted in the text: its (unlabelled) title heads its numbering.
                 self.root, self.stack = self.section(), []
         self.preamble = False
@@ -316,9 +402,9 @@ class _Segmenter:
             self.last = n
             return
         note = "restart" if restart and not self.after_heading else ""
-        self.start(self.numbered_kind(), str(n), line, rest)
+        self.start(self.numbered_kind(), n, line, rest)
         self.cur.note = note
-        self.cur.note_after = str(last) if restart else None
+        self.cur.note_after = last if restart else None
         self.last = n
 
     def on_heading(self, level: int, label: str, text: str) -> None:
@@ -370,7 +456,7 @@ def _next_numbers(drafts: list[Draft]) -> list[int | None]:
         d = drafts[i]
         out[i] = nxt.get(d.series)
         if d.kind in _NUMBERED and d.number is not None:
-            nxt[d.series] = int(d.number)
+            nxt[d.series] = seq(d.number)
     return out
 
 
@@ -385,12 +471,14 @@ def _resolve(drafts: list[Draft]) -> list[Draft]:
             if d.kind in _NUMBERED:
                 seen_number[d.series] = d.number
             continue
-        prev = out[-1] if out and not d.after_heading and out[-1].series == d.series else None
+        # The paragraph before, looking past tables met inside it.
+        before = next((o for o in reversed(out) if o.kind is not ParagraphKind.TABLE), None)
+        prev = before if before and not d.after_heading and before.series == d.series else None
         last = seen_number.get(d.series)
         d.note_after = last
         if prev is not None and (d.starts_lower or not ends_sentence(prev.last_text())):
             if prev.kind in _NUMBERED:
-                p = int(prev.number)
+                p = seq(prev.number)
                 if nxt is None or nxt == p + 1:
                     prev.absorb(d)
                     continue
@@ -401,7 +489,7 @@ def _resolve(drafts: list[Draft]) -> list[Draft]:
         elif last is None:
             d.kind = ParagraphKind.FRAGMENT if d.starts_lower else ParagraphKind.UNNUMBERED
             d.note = "fragment" if d.starts_lower else "before_first"
-        elif nxt is not None and nxt > int(last) + 1:
+        elif nxt is not None and nxt > seq(last) + 1:
             d.kind, d.note = ParagraphKind.FRAGMENT, "fragment"
         else:
             d.kind, d.note = ParagraphKind.UNNUMBERED, "unnumbered"
@@ -420,20 +508,22 @@ def flag(drafts: list[Draft], texts: list[str]) -> list[str]:
     warnings: list[str] = []
     last: dict[int, int] = {}
     for pos, (d, text) in enumerate(zip(drafts, texts, strict=True), start=1):
+        if d.kind is ParagraphKind.TABLE:
+            continue
         if d.kind in _NUMBERED and d.number is not None:
-            n = int(d.number)
+            n, pre = seq(d.number), _prefix(d.number)
             prev = last.get(d.series, 0)
             if d.note == "restart":
                 warnings.append(f"numbering restarts at 1 after paragraph {d.note_after}")
             elif n > prev + 1:
                 where = f" ({d.section[0]})" if d.series > 0 and d.section else ""
-                first, last_missing = prev + 1, n - 1
+                first, last_missing = _label(pre, prev + 1), _label(pre, n - 1)
                 span = (f"paragraph {first}" if first == last_missing
                         else f"paragraphs {first}-{last_missing}")
                 warnings.append(f"gap: {span} missing{where}")
             last[d.series] = n
             if not ends_sentence(text):
-                warnings.append(f"paragraph {n} cut off: ends mid-sentence")
+                warnings.append(f"paragraph {d.number} cut off: ends mid-sentence")
             continue
         after = f"after paragraph {d.note_after}" if d.note_after else "before paragraph 1"
         if d.note == "fragment":
