@@ -7,12 +7,18 @@ from itertools import chain
 from parsers.front_matter import read_front_matter
 from parsers.lines import Extracted, RawFootnote
 from parsers.model import Footnote, Paragraph, ParagraphKind, ParsedDocument, SubItem
-from parsers.normalise import Vocabulary, collapse, join_lines, rejoin_split_words
+from parsers.normalise import (
+    Vocabulary,
+    collapse,
+    join_lines,
+    mend_spacing,
+    rejoin_split_words,
+)
 from parsers.segment import Draft, flag, segment
 
 
 def _text(lines: list[str], vocab: Vocabulary) -> str:
-    return rejoin_split_words(join_lines(lines, vocab), vocab)
+    return mend_spacing(rejoin_split_words(join_lines(lines, vocab), vocab))
 
 
 def _paragraph(pos: int, d: Draft, vocab: Vocabulary) -> Paragraph:

@@ -28,7 +28,11 @@ MONTHS = {
 }
 _MONTH_ALT = "|".join(MONTHS)
 DATE_RE = re.compile(rf"(\d{{1,2}}) ({_MONTH_ALT}),? (\d{{4}})")
-SYMBOL_RE = re.compile(r"A/(?:[A-Z0-9.\-]+/)*[A-Z0-9.\-]*\d[A-Z0-9.\-]*(?:/[A-Za-z0-9.\-]+)*")
+# "A/61/515", "A/80/604/Add.2", "A/RES/73/8", "A/81/6 (Sect. 29A)/Part A", "A/80/5 (Vol. II)".
+SYMBOL_RE = re.compile(
+    r"A/(?:[A-Z0-9.\-]+/)*[A-Z0-9.\-]*\d[A-Z0-9.\-]*"
+    r"(?: \((?:Sect|Vol|Part)\. ?[0-9A-Z]{1,4}\))?(?:/(?:Part [A-Z]|[A-Za-z0-9.\-]+))*"
+)
 _SESSION_RE = re.compile(
     r"((?:[A-Z][a-z]+-)?[A-Za-z]+(?:st|nd|rd|th)) (?:(?:emergency )?special )?session",
     re.IGNORECASE,
@@ -88,8 +92,8 @@ def _masthead_field(seg: str, f: dict) -> bool:
     if m := _ORIGINAL_RE.fullmatch(s):
         f.setdefault("original_language", m.group(1))
         return True
-    if SYMBOL_RE.fullmatch(s):
-        f.setdefault("symbol", s)
+    if SYMBOL_RE.fullmatch(s.rstrip("*")):
+        f.setdefault("symbol", s.rstrip("*"))  # "*" calls a footnote on the symbol
         return True
     if DATE_RE.fullmatch(s):
         f.setdefault("date", iso_date(s))

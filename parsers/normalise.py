@@ -147,6 +147,9 @@ def _join_point(prev: str, nxt: str, vocab: Vocabulary) -> tuple[str, str]:
     if prev.endswith(" -") or prev.endswith("\u00a0-"):
         # pdfminer detached a printed hyphen from its word ("drug -" + "resistant").
         if nxt[0].isalpha() and prev[:-1].rstrip()[-1:].isalpha():
+            t = _LEADING_WORD_RE.match(nxt)
+            if t is not None and t.group(0).lower() in SUSPENDED_NEXT:
+                return prev[:-1].rstrip() + "-", " "  # "troop -" + "and police-contributing"
             return prev[:-1].rstrip() + "-", ""
         return prev, " "
     m = _TRAILING_WORD_RE.search(prev)
@@ -159,6 +162,27 @@ def _join_point(prev: str, nxt: str, vocab: Vocabulary) -> tuple[str, str]:
     if keep_hyphen(m.group(1), tail, vocab):
         return prev, ""
     return prev[:-1], ""
+
+
+# Spaces pdfminer puts where the print has none: justified lines stretch the gap between
+# characters, and a box edge falls inside a word or a number.
+_DETACHED_HYPHEN_RE = re.compile(r"(?<=[^\W\d_]) -(?=[^\W\d_])")  # "Secretary -General"
+_OPEN_BRACKET_RE = re.compile(r"([(\[]) +")  # "( A/80/633)"
+_CLOSE_BRACKET_RE = re.compile(r" +([)\]])")
+_DECIMAL_RE = re.compile(r"(?<![\d.,])(\d{1,3})\. (\d)(?!\d*\.)")  # "97. 9 per cent"
+
+
+def mend_spacing(text: str) -> str:
+    """Remove the spaces extraction put inside hyphenated words, brackets and decimals."""
+    if " -" in text:
+        text = _DETACHED_HYPHEN_RE.sub("-", text)
+    if "( " in text or "[ " in text:
+        text = _OPEN_BRACKET_RE.sub(r"\1", text)
+    if " )" in text or " ]" in text:
+        text = _CLOSE_BRACKET_RE.sub(r"\1", text)
+    if ". " in text:
+        text = _DECIMAL_RE.sub(r"\1.\2", text)
+    return text
 
 
 def rejoin_split_words(text: str, vocab: Vocabulary) -> str:

@@ -54,6 +54,7 @@ _MARKER_SCALE = 0.8  # a character this much smaller than its line is a superscr
 _SMALLER = 0.6  # points below the body size from which type is "small" (notes, tables)
 _CELL_GAP = 2.2  # a gap this many type sizes wide between boxes on a row separates cells
 _FAR_LEFT = 40.0  # points left of the text's edge where only wide tables start
+_FAR_LEFT_NUMBER = 55.0  # how far a hanging paragraph number ("29A.148") may stand left
 
 
 @dataclass(slots=True)
@@ -364,6 +365,10 @@ def _cells(row: _Row) -> list[list[_Seg]]:
     return cells
 
 
+def _starts_label(row: _Row) -> bool:
+    return _LABEL_RE.fullmatch(row.segs[0].text.split(" ", 1)[0]) is not None
+
+
 def _mark_tables(p: _Page, rows: list[_Row], body_size: float, left: float) -> None:
     """Mark the rows of tables, boxes and contents lists; they never join a paragraph.
 
@@ -380,19 +385,32 @@ def _mark_tables(p: _Page, rows: list[_Row], body_size: float, left: float) -> N
         size = max((s.size for s in r.segs if not _MARKER_ONLY_RE.fullmatch(s.text)),
                    default=r.size)
         label = _LABEL_RE.fullmatch(r.segs[0].text) is not None
+        # A paragraph number hangs left of the text ("29A.10" further than "2.1"): not a table.
+        numbered = _starts_label(r)
         cells = _cells(r)
         r.table = (
             size < body_size - _SMALLER
             or (len(cells) > 1 and not (label and len(cells) == 2))
             or _framed(p, r.x0, x1, r.y0 + 1)
-            or (r.x0 < left - _FAR_LEFT and size <= body_size + 0.5)
+            or (r.x0 < left - (_FAR_LEFT_NUMBER if numbered else _FAR_LEFT)
+                and size <= body_size + 0.5)
         )
-    for i in range(1, len(rows) - 1):
-        a, r, b = rows[i - 1], rows[i], rows[i + 1]
-        if (a.table and b.table and not r.table and not r.toc
-                and a.y0 - b.y0 < 4.5 * body_size
-                and not _LABEL_RE.match(r.segs[0].text)):
-            r.table = True
+    # A few rows between two table rows, none at the text's edge, are wrapped cells.
+    i = 0
+    while i < len(rows):
+        if rows[i].table or rows[i].toc or i == 0 or not rows[i - 1].table:
+            i += 1
+            continue
+        j = i
+        while j < len(rows) and not rows[j].table and not rows[j].toc:
+            j += 1
+        run = rows[i:j]
+        if (j < len(rows) and rows[j].table and len(run) <= 6
+                and rows[i - 1].y0 - rows[j].y0 < (len(run) + 2) * 2.5 * body_size
+                and all(abs(r.x0 - left) > 3 and not _starts_label(r) for r in run)):
+            for r in run:
+                r.table = True
+        i = j
 
 # -- the document ----------------------------------------------------------------------------
 
