@@ -170,6 +170,9 @@ _DETACHED_HYPHEN_RE = re.compile(r"(?<=[^\W\d_]) -(?=[^\W\d_])")  # "Secretary -
 _OPEN_BRACKET_RE = re.compile(r"([(\[]) +")  # "( A/80/633)"
 _CLOSE_BRACKET_RE = re.compile(r" +([)\]])")
 _DECIMAL_RE = re.compile(r"(?<![\d.,])(\d{1,3})\. (\d)(?!\d*\.)")  # "97. 9 per cent"
+_RANGE_RE = re.compile(r"(?<=\d) ([\u2013-])(?=\d)")  # "paras. 17 \u201319", "2025 -2027"
+_GRADE_RE = re.compile(r"\b([A-Z]{1,3}) -(?=\d)")  # "P -5", "D -1": posts by grade
+_BEFORE_STOP_RE = re.compile(r"(?<=[^\W_]) +([.,;:])(?=\s|$)")  # "the objective ."
 
 
 def mend_spacing(text: str) -> str:
@@ -182,7 +185,10 @@ def mend_spacing(text: str) -> str:
         text = _CLOSE_BRACKET_RE.sub(r"\1", text)
     if ". " in text:
         text = _DECIMAL_RE.sub(r"\1.\2", text)
-    return text
+    if " \u2013" in text or " -" in text:
+        text = _RANGE_RE.sub(r"\1", text)
+        text = _GRADE_RE.sub(r"\1-", text)
+    return _BEFORE_STOP_RE.sub(r"\1", text)
 
 
 def rejoin_split_words(text: str, vocab: Vocabulary) -> str:

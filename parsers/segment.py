@@ -212,7 +212,11 @@ class _Segmenter:
             return level, label, t
         if line.heading and len(t) <= 200 and not t.endswith("."):
             return 3, "", t
-        if self.styled and line.bold and self.is_heading_line(line):
+        if self.styled and self.is_heading_line(line) and (
+            line.bold or (not self.resolution and (line.italic or line.indent < -3)
+                          and not _ITEM_RE.match(t) and not t.endswith(","))
+        ):
+            # Bold, or (in a report) italic or hanging left of the text: a minor heading.
             return 4, "", t
         return None
 
@@ -268,7 +272,7 @@ class _Segmenter:
         j = i + 1
         while j < len(self.lines) and j - i < _MAX_HEADING_LINES:
             ln = self.lines[j]
-            if ln.gap or ln.page_break or not ln.bold or ln.table:
+            if ln.gap or ln.page_break or ln.bold != line.bold or ln.table:
                 break
             parts.append(ln.text.strip())
             j += 1
