@@ -395,6 +395,12 @@ def _mark_tables(p: _Page, rows: list[_Row], body_size: float, left: float) -> N
             or (r.x0 < left - (_FAR_LEFT_NUMBER if numbered else _FAR_LEFT)
                 and size <= body_size + 0.5)
         )
+    # Rows right under a table row (no space between) and well inside the text are the
+    # wrapped ends of its longest cells.
+    for a, r in zip(rows, rows[1:], strict=False):
+        if (a.table and not r.table and not r.toc and a.y0 - r.y0 < 1.6 * body_size
+                and r.x0 > left + 20 and not _starts_label(r)):
+            r.table = True
     # A few rows between two table rows, none at the text's edge, are wrapped cells.
     i = 0
     while i < len(rows):
