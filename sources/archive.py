@@ -24,7 +24,7 @@ from config import Settings
 from sources.content import check_pdf, ods_access_url, ods_file_name, sha256_hex
 from sources.errors import BadResponse, FetchError, NoFileYet, TooLarge
 from sources.marcxml import parse_search_response
-from sources.query import is_relevant
+from sources.query import Scope
 from sources.records import CatalogRecord, Download
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,9 @@ class LocalArchive:
     def search(
         self, *, since: dt.date | None = None, until: dt.date | None = None
     ) -> Iterator[CatalogRecord]:
-        subjects = self.settings.subjects
+        scope = Scope.from_settings(self.settings)
         for record in self.records():
-            if is_relevant(record, subjects=subjects, since=since, until=until):
+            if scope.admits(record, since=since, until=until):
                 yield record
 
     def lookup(self, symbols: Sequence[str]) -> Iterator[CatalogRecord]:

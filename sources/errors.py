@@ -8,6 +8,8 @@ say something about the answer itself.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
@@ -25,6 +27,32 @@ class FetchError(Exception):
 class NoFileYet(FetchError):
     """No file for this record and language anywhere yet (no link, and ODS has none): the
     document is remembered and tried again on later runs."""
+
+
+class Door(StrEnum):
+    """The ways into the UN servers, named in `BlockedError` so an operator sees which one shut."""
+
+    SEARCH = "search"  # the library's /search page (MARCXML with of=xm)
+    FILES = "files"  # the library's files, /record/<id>/files/<name>
+    ODS = "ods"  # the Official Document System, /api/symbol/access
+
+
+class BlockedError(NoFileYet):
+    """A door is shut: a bot challenge (HTTP 202, an `x-amzn-waf-action` header, a challenge page
+    where XML or a PDF should be), a 403, or the host's robots.txt.
+
+    It says nothing about the document, so for a download it means what `NoFileYet` means (try
+    again on a later run, never "failed for good"); that is why it is a subclass.
+    """
+
+    def __init__(self, url: str, reason: str, *, door: Door | str) -> None:
+        self.door = Door(door) if door in Door.__members__.values() else door
+        self.why = _one_line(reason)
+        super().__init__(url, f"{self.door} door shut: {self.why}")
+
+
+class RobotsDisallowed(BlockedError):
+    """The host's robots.txt disallows this path for us (UNMIG_IGNORE_ROBOTS overrides it)."""
 
 
 class BadContent(FetchError):

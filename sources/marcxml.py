@@ -1,9 +1,12 @@
 """Reading the Digital Library's MARCXML search answers into `CatalogRecord`s.
 
-The library answers `/search?...&of=xm` with a `<collection>` of MARC 21 `<record>`s, namespaced
-(the real answers use an `ns0:` prefix on each record) and headed by a comment
-`<!-- Search-Engine-Total-Number-Of-Results: N -->`. XML is parsed with defusedxml: entity
-declarations (billion laughs) and external entities or DTDs are refused, never expanded.
+The library answers `/search?...&of=xm` with a `<collection>` of MARC 21 `<record>`s in UTF-8,
+in the MARC namespace as the default namespace (or in none), headed by a comment
+`<!-- Search-Engine-Total-Number-Of-Results: N -->`. Elements are matched by local name, so any
+namespace form reads the same: default, none, or a prefix such as the `ns0:` that a client
+re-serialising with ElementTree writes (the shared fixture was saved that way). XML is parsed
+with defusedxml: entity declarations (billion laughs) and external entities or DTDs are refused,
+never expanded.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ log = logging.getLogger(__name__)
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 _TOTAL = re.compile(rb"<!--\s*Search-Engine-Total-Number-Of-Results:\s*(\d+)\s*-->")
-# The language of a file is its name's suffix: "A_78_L.1-EN.pdf" -> "en". The 856 $y language
-# names are unusable (mojibake in the real answers).
+# The language of a file is its name's suffix: "A_78_L.1-EN.pdf" -> "en". The 856 $y names the
+# language in its own script ("Français", "中文"), a label to show rather than a code to match.
 _LANG_SUFFIX = re.compile(r"-([A-Za-z]{2})\.[A-Za-z0-9]+$")
 # ISBD punctuation the cataloguers leave at the end of 245 subfields (" :", " /", " ;", " =").
 _ISBD_TAIL = re.compile(r"[\s:;/=,]+$")

@@ -2,12 +2,16 @@
 
 Base URL: UNMIG_SOURCE (https://digitallibrary.un.org, or a mirror / local stand-in).
 Fallback: UNMIG_ODS_URL + `/api/symbol/access?s=SYMBOL&l=en&t=pdf`, which redirects to the file.
+
+A shut door (a bot challenge, a 403, robots.txt) is a `BlockedError` naming the door. A file
+the library will not give (shut door, gone, not a PDF) is asked of the ODS instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from urllib.parse import urlencode, urljoin
@@ -17,11 +21,28 @@ from urllib3.exceptions import MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
 from config import Settings
-from sources.content import check_pdf, ods_access_url, sha256_hex
-from sources.errors import BadContent, FetchError, HttpError, NoFileYet, TooLarge
+from sources.content import (
+    challenge_page,
+    challenge_reason,
+    check_pdf,
+    ods_access_url,
+    ods_access_urls,
+    sha256_hex,
+)
+from sources.errors import (
+    BadContent,
+    BadResponse,
+    BlockedError,
+    Door,
+    FetchError,
+    HttpError,
+    NoFileYet,
+    RobotsDisallowed,
+    TooLarge,
+)
 from sources.http import HostPolicy, make_session
 from sources.marcxml import SearchPage, parse_search_response
-from sources.query import build_lookup_params, build_search_params, is_relevant
+from sources.query import Scope, build_lookup_params, build_search_params
 from sources.records import CatalogRecord, Download
 
 log = logging.getLogger(__name__)
@@ -45,6 +66,10 @@ class DigitalLibrary:
         self.hosts = HostPolicy.from_settings(settings)
         self.timeout = settings.timeout
         self.max_bytes = settings.max_download_bytes
+        # Doors a bot challenge shut during this instance's life (a run): door -> why. A shut
+        # file door is not knocked on again for every document; the ODS is asked directly.
+        self._shut: dict[Door, str] = {}
+        self._shut_lock = threading.Lock()
 
     def close(self) -> None:
         if self._owns_session:
@@ -65,16 +90,18 @@ class DigitalLibrary:
     ) -> Iterator[CatalogRecord]:
         s = self.settings
 
+        scope = Scope.from_settings(s)
+
         def params(jrec: int) -> dict[str, str]:
             return build_search_params(
-                subjects=s.subjects, since=since, until=until, query_template=s.query,
-                page_size=s.page_size, jrec=jrec,
+                subjects=s.subjects, agenda=s.agenda, body=s.body_query, since=since,
+                until=until, query_template=s.query, page_size=s.page_size, jrec=jrec,
             )
 
         kept = dropped = 0
         for record in self._all_pages(params):
             # The search is not trusted (wildcards and field queries are unreliable): re-check.
-            if is_relevant(record, subjects=s.subjects, since=since, until=until):
+            if scope.admits(record, since=since, until=until):
                 kept += 1
                 yield record
             else:
@@ -100,11 +127,46 @@ class DigitalLibrary:
                     yield record
 
     def search_page(self, params: dict[str, str]) -> SearchPage:
-        """One page of `/search` (MARCXML); BadResponse if it cannot be read."""
-        resp, body = self._get(f"{self.base}/search", params=params, accept="application/xml")
+        """One page of `/search` (MARCXML); BadResponse if it cannot be read, BlockedError if
+        the search door is shut (a bot challenge, a 403, robots.txt)."""
+        door = Door.SEARCH
+        resp, body = self._get(
+            f"{self.base}/search", params=params, accept="application/xml", door=door
+        )
+        self._refuse_shut_door(resp, door)
         if resp.status_code != 200:
             raise HttpError(resp.url, resp.status_code, resp.reason)
-        return parse_search_response(body, url=resp.url)
+        try:
+            return parse_search_response(body, url=resp.url)
+        except BadResponse:
+            if why := challenge_page(body):
+                self._note_shut(door, why)
+                raise BlockedError(resp.url, why, door=door) from None
+            raise
+
+    def blocked_doors(self) -> dict[str, str]:
+        """The doors a bot challenge shut so far (door -> why), for the run's summary."""
+        with self._shut_lock:
+            return {str(k): v for k, v in self._shut.items()}
+
+    def _note_shut(self, door: Door, why: str) -> None:
+        with self._shut_lock:
+            if door not in self._shut:
+                log.warning("%s door shut: %s", door, why)
+            self._shut.setdefault(door, why)
+
+    def _shut_reason(self, door: Door) -> str | None:
+        with self._shut_lock:
+            return self._shut.get(door)
+
+    def _refuse_shut_door(self, resp: requests.Response, door: Door) -> None:
+        """Raise BlockedError if the answer is a bot challenge or a 403 rather than a resource."""
+        if why := challenge_reason(resp.status_code, resp.headers):
+            self._note_shut(door, why)
+            raise BlockedError(resp.url, why, door=door)
+        if resp.status_code == 403:
+            # Not remembered as shut: one forbidden file says nothing of the next.
+            raise BlockedError(resp.url, f"HTTP 403 {resp.reason or 'Forbidden'}", door=door)
 
     def _all_pages(self, params_for: Callable[[int], dict[str, str]]) -> Iterator[CatalogRecord]:
         """Every record of a search, page by page (jrec is 1-based), each record id once.
@@ -146,16 +208,33 @@ class DigitalLibrary:
     ) -> Download:
         language = language.lower()
         link = record.file_for(language)
+        refused: FetchError | None = None  # why the library's own file was not taken
+        tried: set[str] = set()
         if link is not None and link.is_pdf:
-            try:
-                return self.download(link.url, etag=etag, last_modified=last_modified)
-            except HttpError as exc:
-                if exc.status not in _GONE:
-                    raise
-                log.info("%s: link gone (%s), trying the ODS", record.symbol, exc)
+            shut = self._shut_reason(Door.FILES)
+            if shut is not None:
+                refused = BlockedError(link.url, f"not tried, shut earlier: {shut}",
+                                       door=Door.FILES)
+            else:
+                tried.add(link.url)
+                try:
+                    return self.download(
+                        link.url, etag=etag, last_modified=last_modified, door=Door.FILES
+                    )
+                except (BlockedError, BadContent) as exc:
+                    # A challenge, a 403, or a page where the PDF should be: the ODS may have it.
+                    refused = exc
+                except HttpError as exc:
+                    if exc.status not in _GONE:
+                        raise
+                    refused = exc
+                log.info("%s: library file refused (%s), trying the ODS", record.symbol, refused)
             # The validators belong to the link, not to whatever the ODS serves.
             etag = last_modified = None
-        return self._fetch_ods(record, language, etag=etag, last_modified=last_modified)
+        return self._fetch_ods(
+            record, language, etag=etag, last_modified=last_modified, refused=refused,
+            tried=tried,
+        )
 
     def ods_url(self, symbol: str, language: str) -> str:
         return ods_access_url(self.ods, symbol, language)
@@ -167,38 +246,83 @@ class DigitalLibrary:
         *,
         etag: str | None,
         last_modified: str | None,
+        refused: FetchError | None = None,
+        tried: set[str] | None = None,
     ) -> Download:
+        """The file from the ODS, each symbol in both address forms; when it has none, the
+        library's refusal decides what is raised (see docs/sources.md, Downloads)."""
         if not record.symbols:
+            if refused is not None:
+                raise refused
             raise NoFileYet(f"record:{record.record_id}", "no file link and no symbol for the ODS")
-        reasons = []
+        reasons = [f"library file: {refused.reason}"] if refused is not None else []
+        ods_blocked: BlockedError | None = None
         for symbol in record.symbols:
-            url = self.ods_url(symbol, language)
-            try:
-                return self.download(url, etag=etag, last_modified=last_modified)
-            except HttpError as exc:
-                if exc.status not in _GONE:
-                    raise
-                reasons.append(f"{symbol}: HTTP {exc.status}")
-            except BadContent as exc:
-                # The ODS answers a page, not a file, for documents it does not hold (yet).
-                reasons.append(f"{symbol}: {exc.reason}")
+            for url in ods_access_urls(self.ods, symbol, language):
+                try:
+                    return self.download(
+                        url, etag=etag, last_modified=last_modified, door=Door.ODS,
+                        avoid=frozenset(tried or ()),
+                    )
+                except BlockedError as exc:
+                    ods_blocked = exc
+                    break
+                except HttpError as exc:
+                    if exc.status not in _GONE:
+                        raise
+                    reasons.append(f"{url}: HTTP {exc.status}")
+                except BadContent as exc:
+                    # The ODS answers a page (or an empty 200), not a file, for documents it
+                    # does not hold (yet).
+                    reasons.append(f"{url}: {exc.reason}")
+                except _AlreadyTried as exc:
+                    reasons.append(f"{url}: {exc.reason}")
+            if ods_blocked is not None:
+                break
+        first = self.ods_url(record.symbols[0], language)
+        summary = "; ".join(reasons)
+        if ods_blocked is not None:
+            raise BlockedError(
+                ods_blocked.url, ods_blocked.why + (f" ({summary})" if summary else ""),
+                door=Door.ODS,
+            )
+        if isinstance(refused, BlockedError):
+            # The library may well hold the file behind its shut door: not "no file yet".
+            raise BlockedError(refused.url, f"{refused.why}; the ODS has none either ({summary})",
+                               door=refused.door)
+        if isinstance(refused, BadContent):
+            # The library serves something that is not the document, and nobody has a better
+            # copy: that is the document's own failure, recorded as such.
+            raise BadContent(refused.url, f"{refused.reason}; the ODS has none either ("
+                             + "; ".join(reasons[1:]) + ")")
         raise NoFileYet(
-            self.ods_url(record.symbols[0], language),
+            first,
             f"no {language} file link in record {record.record_id}, and the ODS has none yet "
-            f"({'; '.join(reasons)})",
+            f"({summary})",
         )
 
     def download(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        door: Door = Door.FILES,
+        avoid: frozenset[str] = frozenset(),
     ) -> Download:
-        """GET a PDF politely: allowed hosts on every hop, conditional, size-capped, checked."""
+        """GET a PDF politely: allowed hosts and robots.txt on every hop, conditional,
+        size-capped, checked. A redirect to a URL in `avoid` (one that already failed) is not
+        followed. A bot challenge or a 403 is `BlockedError` naming `door`."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        resp, content = self._get(url, headers=headers, accept="application/pdf,*/*;q=0.5")
+        resp, content = self._get(
+            url, headers=headers, accept="application/pdf,*/*;q=0.5", door=door, avoid=avoid
+        )
         final, ctype = resp.url, resp.headers.get("Content-Type")
+        self._refuse_shut_door(resp, door)
         if resp.status_code == 304:
             return Download(
                 url=final, content=b"", sha256="", content_type=ctype,
@@ -208,7 +332,13 @@ class DigitalLibrary:
             )
         if resp.status_code != 200:
             raise HttpError(final, resp.status_code, resp.reason)
-        check_pdf(final, content, ctype)
+        try:
+            check_pdf(final, content, ctype)
+        except BadContent:
+            if why := challenge_page(content):
+                self._note_shut(door, why)
+                raise BlockedError(final, why, door=door) from None
+            raise
         return Download(
             url=final, content=content, sha256=sha256_hex(content), content_type=ctype,
             etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"),
@@ -224,6 +354,8 @@ class DigitalLibrary:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         accept: str | None = None,
+        door: Door = Door.FILES,
+        avoid: frozenset[str] = frozenset(),
     ) -> tuple[requests.Response, bytes]:
         """GET and read a 200's body (capped); other statuses come back with no body.
 
@@ -232,7 +364,9 @@ class DigitalLibrary:
         """
         retry = self._retry_policy(url)
         while True:
-            resp = self._open(url, params=params, headers=headers, accept=accept)
+            resp = self._open(
+                url, params=params, headers=headers, accept=accept, door=door, avoid=avoid
+            )
             try:
                 if resp.status_code != 200:
                     return resp, b""
@@ -250,9 +384,12 @@ class DigitalLibrary:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         accept: str | None = None,
+        door: Door = Door.FILES,
+        avoid: frozenset[str] = frozenset(),
     ) -> requests.Response:
-        """GET with redirects followed by hand, each hop checked against the allowed hosts.
-        Returns the final (streaming, unread) response; the caller closes it."""
+        """GET with redirects followed by hand, each hop checked against the allowed hosts (and,
+        in the session, against the host's robots.txt). Returns the final (streaming, unread)
+        response; the caller closes it."""
         headers = dict(headers or {})
         if accept:
             headers["Accept"] = accept
@@ -263,6 +400,9 @@ class DigitalLibrary:
                     url, params=params, headers=headers, timeout=self.timeout,
                     stream=True, allow_redirects=False,
                 )
+            except RobotsDisallowed as exc:
+                # The session knows the host's rules, not which door this request is.
+                raise RobotsDisallowed(exc.url, exc.why, door=door) from None
             except requests.RequestException as exc:
                 shown = f"{url}?{urlencode(params)}" if params else url
                 raise FetchError(shown, _describe(exc)) from exc
@@ -271,6 +411,8 @@ class DigitalLibrary:
             target = urljoin(resp.url, resp.headers["Location"])
             resp.close()
             self.hosts.check(target, redirected_from=resp.url)
+            if target in avoid:
+                raise _AlreadyTried(resp.url, f"redirects to {target}, which already failed")
             url, params = target, None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
@@ -315,6 +457,11 @@ class DigitalLibrary:
 
 class _BodyCutShort(Exception):
     pass
+
+
+class _AlreadyTried(FetchError):
+    """A redirect back to a URL that already failed in this fetch (a mirror's ODS pointing at
+    the library's own broken file): not requested a second time."""
 
 
 def _describe(exc: BaseException) -> str:

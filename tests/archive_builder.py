@@ -1,9 +1,9 @@
 """Synthetic UN Digital Library material for tests and benchmarks.
 
-Writes MARCXML search answers in the real shape (a `<collection>` in the MARC namespace, each
-`<ns0:record>` with its own `xmlns:ns0`, headed by the `Search-Engine-Total-Number-Of-Results`
-comment, 856 links in the library's file naming) and lays out an archive folder the way
-`sources.archive.LocalArchive` and `tests.replay_server.ReplayServer` read it::
+Writes MARCXML search answers in the real shape (UTF-8, a `<collection>` with the MARC namespace
+as its default namespace, headed by the `Search-Engine-Total-Number-Of-Results` comment, 856
+links in the library's file naming, 856 $y the language's own name) and lays out an archive
+folder the way `sources.archive.LocalArchive` and `tests.replay_server.ReplayServer` read it::
 
     <archive>/search/page-0001.xml ...          the records, `page_size` per page
     <archive>/record/<id>/files/<SYM>-EN.pdf    each record's files (path of the 856 link)
@@ -28,6 +28,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 LIBRARY = "https://digitallibrary.un.org"
+# 856 $y: each language's name in its own script, as the library catalogues it.
+_LANGUAGE_NAMES = {"ar": "العربية", "zh": "中文", "en": "English", "fr": "Français",
+                   "ru": "Русский", "es": "Español"}
 
 
 def fake_pdf(label: str = "", size: int = 0) -> bytes:
@@ -79,10 +82,10 @@ class ArchiveRecord:
         return list(dict.fromkeys([*self.files, *self.links_only]))
 
     def to_marcxml(self, base_url: str = LIBRARY) -> str:
-        """The `<ns0:record>` element, as the library writes it."""
+        """The `<record>` element, as the library writes it (MARC as the default namespace)."""
         modified = self.modified or dt.datetime(2025, 1, 1, 12, 0, 0)
-        out = [f'<ns0:record xmlns:ns0="{MARC_NS}">']
-        out.append('  <ns0:controlfield tag="000">00000nam a2200025#a ||||</ns0:controlfield>')
+        out = [f'<record xmlns="{MARC_NS}">']
+        out.append('  <controlfield tag="000">00000nam a2200025#a ||||</controlfield>')
         out.append(_control("001", self.record_id))
         out.append(_control("005", modified.strftime("%Y%m%d%H%M%S") + ".0"))
         for sym in self.symbols:
@@ -101,25 +104,24 @@ class ArchiveRecord:
             out.append(_data("993", [("a", sym)], ind1=ind1))
         for lang in self.linked_languages():
             size = len(self.files.get(lang, b""))
-            # $y is mojibake in the real answers; the reader must not rely on it.
-            out.append(_data("856", [("y", "EnglishÃ"), ("s", str(size)),
+            out.append(_data("856", [("y", _LANGUAGE_NAMES.get(lang, lang)), ("s", str(size)),
                                      ("u", self.file_url(lang, base_url))], ind1="4"))
-        out.append("</ns0:record>")
+        out.append("</record>")
         return "\n".join(out)
 
 
 def _control(tag: str, value: str) -> str:
-    return f"  <ns0:controlfield tag={quoteattr(tag)}>{escape(value)}</ns0:controlfield>"
+    return f"  <controlfield tag={quoteattr(tag)}>{escape(value)}</controlfield>"
 
 
 def _data(tag: str, subfields: Iterable[tuple[str, str]], ind1: str = " ", ind2: str = " ") -> str:
     subs = "".join(
-        f"\n    <ns0:subfield code={quoteattr(code)}>{escape(value)}</ns0:subfield>"
+        f"\n    <subfield code={quoteattr(code)}>{escape(value)}</subfield>"
         for code, value in subfields
     )
     return (
-        f"  <ns0:datafield tag={quoteattr(tag)} ind1={quoteattr(ind1)} ind2={quoteattr(ind2)}>"
-        f"{subs}\n  </ns0:datafield>"
+        f"  <datafield tag={quoteattr(tag)} ind1={quoteattr(ind1)} ind2={quoteattr(ind2)}>"
+        f"{subs}\n  </datafield>"
     )
 
 

@@ -11,6 +11,14 @@ Serves, from an archive laid out as in docs/sources.md (see tests/archive_builde
 - `GET /record/<id>/files/<name>` and `GET /ods/<name>`: the files, with ETag and
   Last-Modified, answering 304 to a matching If-None-Match / If-Modified-Since.
 - `GET /api/symbol/access?s=SYM&l=en&t=pdf`: the ODS, redirecting (302) to the file, 404 if none.
+  `ods_style` says which address form it understands: "plain" (literal slashes, `l=en`),
+  "encoded" (`%2F` in the symbol, the ODS letter `l=E`) or "both" (the default).
+- `GET /robots.txt`: `robots_txt` (default `PERMISSIVE_ROBOTS`; `LIBRARY_ROBOTS` is the one a
+  public client quotes for the real library; None answers 404). `server.set_robots(...)`.
+
+Moods: `server.challenge(search=True, files=True)` answers as the library's firewall does to
+non-browser clients (HTTP 202, `x-amzn-waf-action: challenge`, a script page), on the search,
+on the files, or both; `page=True` serves the challenge page with a 200 and no header instead.
 
 Faults, per path (fnmatch pattern on the path, optionally only the first `times` requests) or at
 random with a seed::
@@ -22,7 +30,8 @@ random with a seed::
         ...
         assert len(server.hits("/record/*", status=200)) == 1
 
-Every request is logged (`server.log`, `server.hits(...)`).
+Every request is logged (`server.log`, `server.hits(...)`) with the time it arrived (`at`,
+`time.monotonic()`), so tests can measure the spacing of requests to this host.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ import re
 import socket
 import struct
 import threading
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -50,7 +60,22 @@ MARC_NS = "http://www.loc.gov/MARC21/slim"
 _M = f"{{{MARC_NS}}}"
 FOREIGN_HOST = "evil.example.org"
 _WINDOW = re.compile(r'269__a:"?(\d{4}-\d{2}-\d{2})"?->"?(\d{4}-\d{2}-\d{2})"?')
-_SYMBOL = re.compile(r'191__a:"([^"]+)"')
+_SYMBOL = re.compile(r'191__a:(?:"([^"]+)"|\[([^\]]+)\])')
+# What the stand-in's robots.txt says unless told otherwise: nothing the tests use is refused.
+PERMISSIVE_ROBOTS = "User-agent: *\nDisallow: /rss\n"
+# The real library's robots.txt as one public client quotes it.
+LIBRARY_ROBOTS = "User-agent: *\nDisallow: /search\nDisallow: /rss\nCrawl-delay: 5\n"
+# The ODS's one-letter language codes, for the "encoded" address form.
+_ODS_LETTERS = {"A": "ar", "C": "zh", "E": "en", "F": "fr", "R": "ru", "S": "es"}
+# What AWS WAF serves with its 202: a page that loads its challenge script (shortened).
+CHALLENGE_HTML = (
+    b"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+    b"<script>window.gokuProps = {\"key\":\"AQIDAHj\",\"iv\":\"A6wC\"};</script>"
+    b"<script src='https://0a1b2c3d.edge.sdk.awswaf.com/0a1b2c3d/challenge.js'></script>"
+    b"</head><body><div id='challenge-container'></div><script>"
+    b"AwsWafIntegration.checkForceRefresh().then((r) => { if (r) window.location.reload(); });"
+    b"</script></body></html>"
+)
 
 
 class Fault(StrEnum):
@@ -64,6 +89,9 @@ class Fault(StrEnum):
     FOREIGN_REDIRECT = "foreign-redirect"  # 302 to http://evil.example.org/<same path>
     ENDLESS = "endless"  # 200 application/pdf, no Content-Length, bytes until the client stops
     HUGE_LENGTH = "huge-length"  # 200 claiming Content-Length: 10**12
+    CHALLENGE = "challenge"  # 202, x-amzn-waf-action: challenge, the challenge script page
+    CHALLENGE_PAGE = "challenge-page"  # 200 text/html challenge page, no header
+    FORBIDDEN = "403"  # 403 text/html
 
 
 @dataclass
@@ -85,6 +113,7 @@ class Logged:
     status: int | None  # None: no response (reset, hang)
     fault: str | None
     body_bytes: int  # bytes of body sent (or meant to be); -1 for an endless body
+    at: float = 0.0  # time.monotonic() when the request arrived
 
 
 @dataclass
@@ -112,10 +141,16 @@ class ReplayServer:
         *,
         max_page_size: int = 200,
         hang_seconds: float = 5.0,
+        robots_txt: str | None = PERMISSIVE_ROBOTS,
+        ods_style: str = "both",
     ) -> None:
+        if ods_style not in ("plain", "encoded", "both"):
+            raise ValueError(f"ods_style must be plain, encoded or both, got {ods_style!r}")
         self.archive = Path(archive).resolve()
         self.max_page_size = max_page_size
         self.hang_seconds = hang_seconds
+        self.robots_txt = robots_txt
+        self.ods_style = ods_style
         self.rules: list[Rule] = []
         self.log: list[Logged] = []
         self._chaos: tuple[float, random.Random, tuple[Fault, ...], str, int | str] | None = None
@@ -136,7 +171,7 @@ class ReplayServer:
 
     def start(self) -> None:
         handler = type("Handler", (_Handler,), {"replay": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._entries = self._load()
         self._thread = threading.Thread(
@@ -210,6 +245,22 @@ class ReplayServer:
         with self._lock:
             self._chaos = (rate, random.Random(seed), tuple(faults), pattern, retry_after)
 
+    def challenge(self, *, search: bool = True, files: bool = True, page: bool = False,
+                  times: int | None = None) -> None:
+        """The library's firewall mood: challenge the search, the files (`/record/...`), or
+        both; the ODS stays open, as reports say it does. `page=True`: a 200 challenge page
+        with no WAF header instead of the 202."""
+        fault = Fault.CHALLENGE_PAGE if page else Fault.CHALLENGE
+        if search:
+            self.fail("/search", fault, times=times)
+        if files:
+            self.fail("/record/*", fault, times=times)
+
+    def set_robots(self, text: str | None) -> None:
+        """Serve `text` as /robots.txt from now on (None: 404)."""
+        with self._lock:
+            self.robots_txt = text
+
     def clear_faults(self) -> None:
         with self._lock:
             self.rules.clear()
@@ -235,7 +286,9 @@ class ReplayServer:
                 ):
                     rule.used += 1
                     return rule
-            if self._chaos is not None:
+            # Random faults are for the documents and the search; robots.txt faults are tested
+            # on their own (a `fail` rule on /robots.txt), as the answer changes every request.
+            if self._chaos is not None and path != "/robots.txt":
                 rate, rng, faults, pattern, retry_after = self._chaos
                 if fnmatch.fnmatchcase(path, pattern) and rng.random() < rate:
                     return Rule(pattern, rng.choice(faults), retry_after=retry_after,
@@ -286,14 +339,20 @@ class ReplayServer:
         path = (self.archive / unquote(url_path).lstrip("/")).resolve()
         return path if path.is_relative_to(self.archive) and path.is_file() else None
 
-    def render(self, path: str, query: dict[str, str], headers: dict[str, str]) -> _Response:
+    def render(self, path: str, query: dict[str, str], headers: dict[str, str],
+               raw_query: str = "") -> _Response:
         """The normal (well-behaved) answer to a GET."""
+        if path == "/robots.txt":
+            if self.robots_txt is None:
+                return _Response(404, {"Content-Type": "text/plain"}, b"not found")
+            return _Response(200, {"Content-Type": "text/plain; charset=utf-8"},
+                             self.robots_txt.encode("utf-8"))
         if path == "/search":
             return self._search(query)
         if path.startswith("/record/") or path.startswith("/ods/"):
             return self._serve_file(path, headers)
         if path == "/api/symbol/access":
-            return self._ods(query)
+            return self._ods(query, raw_query)
         return _Response(404, {"Content-Type": "text/plain"}, b"not found")
 
     def _search(self, query: dict[str, str]) -> _Response:
@@ -304,7 +363,7 @@ class ReplayServer:
         if m := _WINDOW.search(p):
             since, until = m.groups()
             results = [e for e in results if e.date and since <= e.date[:10] <= until]
-        if wanted := {s.casefold() for s in _SYMBOL.findall(p)}:
+        if wanted := {(a or b).casefold() for a, b in _SYMBOL.findall(p)}:
             results = [e for e in results if any(s.casefold() in wanted for s in e.symbols)]
         rg = min(max(int(query.get("rg", "10") or 10), 1), self.max_page_size)
         jrec = max(int(query.get("jrec", "1") or 1), 1)
@@ -313,7 +372,7 @@ class ReplayServer:
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             f"<!-- Search-Engine-Total-Number-Of-Results: {len(results)} -->\n"
             f'<collection xmlns="{MARC_NS}">\n'
-            + "\n".join(ET.tostring(e.element, encoding="unicode") for e in page)
+            + "\n".join(_as_library_writes(e.element) for e in page)
             + "\n</collection>\n"
         ).encode("utf-8")
         return _Response(200, {"Content-Type": "application/xml; charset=utf-8"}, body)
@@ -337,18 +396,47 @@ class ReplayServer:
                     return _Response(304, validators)
         return _Response(200, {"Content-Type": "application/pdf", **validators}, content)
 
-    def _ods(self, query: dict[str, str]) -> _Response:
+    def _ods(self, query: dict[str, str], raw_query: str = "") -> _Response:
+        encoded = "%2f" in raw_query.lower()
+        letter = query.get("l", "") in _ODS_LETTERS
+        form_ok = {"plain": not encoded and not letter, "encoded": encoded and letter,
+                   "both": True}[self.ods_style]
+        if not form_ok:
+            return _Response(404, {"Content-Type": "application/json"}, b'{"error":"not found"}')
         symbol = query.get("s", "").casefold()
-        lang = query.get("l", "en").lower()
+        lang = _ODS_LETTERS.get(query.get("l", "en"), query.get("l", "en").lower())
         name = f"{query.get('s', '').replace('/', '_')}-{lang.upper()}.pdf"
+        # The ODS's own copy first (the real ODS serves its files, not the library's); a record
+        # with no such copy is served from its link, as a mirror pointing home would.
+        if self._file(f"/ods/{name}") is not None:
+            return _Response(302, {"Location": f"/ods/{name}"})
         for e in self._entries:
             if symbol in (s.casefold() for s in e.symbols):
                 link = e.files.get(lang)
                 if link and self._file(link) is not None:
                     return _Response(302, {"Location": self.url + link})
-        if self._file(f"/ods/{name}") is not None:
-            return _Response(302, {"Location": f"/ods/{name}"})
         return _Response(404, {"Content-Type": "application/json"}, b'{"error":"not found"}')
+
+
+_NS0 = re.compile(r"(</?)ns0:")
+
+
+def _as_library_writes(element: ET.Element) -> str:
+    """A record with the MARC namespace as its default namespace, as the library writes it.
+    ElementTree alone would invent "ns0:" prefixes (and refuses a default namespace next to
+    unqualified attributes), so its prefix is taken off again."""
+    text = ET.tostring(element, encoding="unicode")
+    return _NS0.sub(r"\1", text).replace(f'xmlns:ns0="{MARC_NS}"', f'xmlns="{MARC_NS}"')
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client dropping a kept-alive connection (it closed a response it did not read, as
+        # it does for a challenge) is normal; anything else is printed as usual.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -360,12 +448,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        self._arrived = time.monotonic()
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}
         rule = self.replay._pick_fault(parts.path)
         if rule is None:
-            resp = self.replay.render(parts.path, query, headers)
+            resp = self.replay.render(parts.path, query, headers, parts.query)
             # Logged before answering, so a test sees the entry once the client has its answer.
             self._log(parts.path, query, headers, resp.status, None,
                       0 if resp.status == 304 else len(resp.body))
@@ -375,7 +464,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _log(self, path: str, query: dict[str, str], headers: dict[str, str],
              status: int | None, fault: str | None, body_bytes: int) -> None:
-        self.replay._record(Logged("GET", path, query, headers, status, fault, body_bytes))
+        self.replay._record(Logged("GET", path, query, headers, status, fault, body_bytes,
+                                   self._arrived))
 
     def _send(self, resp: _Response, *, body: bytes | None = None, length: int | None = None,
               close: bool = False) -> None:
@@ -408,6 +498,18 @@ class _Handler(BaseHTTPRequestHandler):
             code = int(fault.value)
             log(code, len(html))
             self._send(_Response(code, {"Content-Type": "text/html"}, html))
+        elif fault is Fault.CHALLENGE:
+            log(202, len(CHALLENGE_HTML))
+            self._send(_Response(202, {"x-amzn-waf-action": "challenge",
+                                       "Content-Type": "text/html; charset=UTF-8",
+                                       "Cache-Control": "no-store, max-age=0"}, CHALLENGE_HTML))
+        elif fault is Fault.CHALLENGE_PAGE:
+            log(200, len(CHALLENGE_HTML))
+            self._send(_Response(200, {"Content-Type": "text/html; charset=UTF-8"},
+                                 CHALLENGE_HTML))
+        elif fault is Fault.FORBIDDEN:
+            log(403, len(html))
+            self._send(_Response(403, {"Content-Type": "text/html"}, html))
         elif fault is Fault.HTML:
             log(200, len(html))
             self._send(_Response(200, {"Content-Type": "text/html"}, html))

@@ -158,3 +158,53 @@ def test_unnamespaced_records_and_records_without_001() -> None:
 )
 def test_language_of(url: str, lang: str | None) -> None:
     assert language_of(url) == lang
+
+
+_REAL_SHAPE = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- Search-Engine-Total-Number-Of-Results: 1 -->
+<collection{ns}>
+<record>
+  <controlfield tag="001">4026910</controlfield>
+  <datafield tag="191" ind1=" " ind2=" "><subfield code="a">A/C.3/78/L.49/Rev.1</subfield>
+    <subfield code="b">A/</subfield></datafield>
+  <datafield tag="245" ind1="1" ind2="0">
+    <subfield code="a">Coopération internationale : «migrants» – Société civile :</subfield>
+    <subfield code="b">projet de résolution révisé</subfield></datafield>
+  <datafield tag="650" ind1=" " ind2="7"><subfield code="a">MIGRANTS</subfield></datafield>
+  <datafield tag="981" ind1=" " ind2=" "><subfield code="a">General Assembly</subfield>
+    <subfield code="b">3rd Committee</subfield></datafield>
+  <datafield tag="856" ind1="4" ind2=" "><subfield code="y">中文</subfield>
+    <subfield code="u">https://digitallibrary.un.org/record/4026910/files/A_C.3_78_L.49_Rev.1-ZH.pdf</subfield>
+  </datafield>
+  <datafield tag="856" ind1="4" ind2=" "><subfield code="y">Français</subfield>
+    <subfield code="u">https://digitallibrary.un.org/record/4026910/files/A_C.3_78_L.49_Rev.1-FR.pdf</subfield>
+  </datafield>
+</record>
+</collection>
+"""
+
+
+@pytest.mark.parametrize(
+    "ns",
+    ['  xmlns="http://www.loc.gov/MARC21/slim"', ""],
+    ids=["default-namespace", "no-namespace"],
+)
+def test_real_shape_default_or_no_namespace_and_utf8(ns: str) -> None:
+    # What the library itself sends: the MARC namespace as the default one (or none), no
+    # "ns0:" prefixes, and UTF-8 text that is read as such (no mojibake).
+    page = parse_search_response(_REAL_SHAPE.replace("{ns}", ns).encode("utf-8"))
+    assert page.total == 1
+    (r,) = page.records
+    assert r.symbols == ("A/C.3/78/L.49/Rev.1",)
+    assert r.title == ("Coopération internationale : «migrants» – Société civile"
+                       " : projet de résolution révisé")
+    assert r.body == "General Assembly, 3rd Committee"
+    assert [f.language for f in r.files] == ["zh", "fr"]
+    assert is_relevant(r, subjects=["MIGRANTS"], since=None, until=None)
+
+
+def test_synthetic_pages_have_the_real_shape() -> None:
+    xml = marcxml_page([ArchiveRecord("5", "A/79/5", files={"fr": b"%PDF-1.4"})])
+    assert b"ns0" not in xml and 'Français'.encode() in xml
+    (r,) = parse_search_response(xml).records
+    assert r.record_id == "5" and r.files[0].language == "fr"
