@@ -142,6 +142,8 @@ def _join_point(prev: str, nxt: str, vocab: Vocabulary) -> tuple[str, str]:
     """The end of `prev` as it stays, and what goes between it and `nxt`."""
     if prev.endswith(SOFT_HYPHEN):
         return prev[:-1], ""
+    if prev.endswith("\u2013") and prev[-2:-1].isdigit() and nxt[:1].isdigit():
+        return prev, ""  # a range broken after its dash: "2026\u2013" + "2030"
     if not prev.endswith("-"):
         return prev, " "
     if prev.endswith(" -") or prev.endswith("\u00a0-"):

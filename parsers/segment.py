@@ -183,7 +183,7 @@ class _Segmenter:
             line.gap
             or line.label_box
             or line.heading
-            or line.page_break
+            or self.after_heading
             or self.cur is None
             or ends_sentence(self.prev_text)
             # Preambular paragraphs end with a comma: the next line may open anything.
@@ -257,10 +257,14 @@ class _Segmenter:
         if not self.strong_start(line):
             return None
         last = self.last_seen()
-        if n == 1 and (last is None or not prefix or _prefix(last) != prefix or seq(last) > 1):
+        # A restart at 1 keeps the numbering's kind: "7.1 million" inside plainly numbered
+        # paragraphs is text, and so is "1." inside section-prefixed ones.
+        if n == 1 and (last is None or (bool(prefix) == bool(_prefix(last))
+                                        and (not prefix or _prefix(last) != prefix
+                                             or seq(last) > 1))):
             return _label(prefix, n), rest or ""
         if last is None:
-            return (_label(prefix, n), rest or "") if not prefix else None
+            return _label(prefix, n), rest or ""
         if _prefix(last) == prefix and seq(last) < n <= seq(last) + 60:
             return _label(prefix, n), rest or ""
         return None
