@@ -42,7 +42,7 @@ _STAMP_RE = re.compile(r"\d{6}")
 _RULE_RE = re.compile(r"_{5,}")
 # A paragraph number or heading label printed apart: "12.", "2.13", "29A.4", "IV.", "B.", "(a)".
 _LABEL_RE = re.compile(
-    r"\d{1,4}\.|\d{1,2}[A-Z]?\.\d{1,3}\.?|(?:[IVX]{1,6}|[A-Z])\.|\((?:[a-z]|[ivx]{1,6})\)"
+    r"\d{1,4}\.|(?:\d{1,2}[A-Z]?|[A-Z])\.\d{1,3}\.?|(?:[IVX]{1,6}|[A-Z])\.|\((?:[a-z]|[ivx]{1,6})\)"
 )
 _LEADERS_RE = re.compile(r"(?:\.\s?){6,}\s*\d*\s*$")
 _HAS_MARK_RE = re.compile(r"[\d*]")

@@ -18,9 +18,10 @@ from parsers.lines import Line
 from parsers.model import ParagraphKind
 from parsers.normalise import ends_sentence
 
-# "12. Text" and, in programme budget fascicles, section-prefixed "2.13 Text" or "29A.4 Text".
+# "12. Text" and, in programme budget fascicles, section-prefixed "2.13 Text" or "29A.4 Text"
+# (an annex's "A.1 Text" too).
 _NUM_RE = re.compile(r"(\d{1,4})\.(?:\s+(\S.*))?$")
-_PREFIXED_RE = re.compile(r"(\d{1,2}[A-Z]?)\.(\d{1,3})\.?(?:\s+(\S.*))?$")
+_PREFIXED_RE = re.compile(r"(\d{1,2}[A-Z]?|[A-Z])\.(\d{1,3})\.?(?:\s+(\S.*))?$")
 _ROMAN = r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})"
 _HEADING_RE = re.compile(rf"({_ROMAN}|[A-Z])\.\s+(\S.*)$")
 _ITEM_RE = re.compile(r"\(([a-z]|[ivx]{1,6})\)(?:\s+(\S.*))?$")
