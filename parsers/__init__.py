@@ -1,8 +1,9 @@
-"""Parsers: bytes of a PDF, HTML page or text file -> ParsedDocument.
+"""Parsers: bytes of a PDF, Word file, HTML page or text file -> ParsedDocument.
 
 Pure functions, no file or network I/O. `parse_bytes` is the entry the pipeline calls; it
 detects the format, extracts lines (`pdf_extract`, `html_extract`, `text_extract`), then
-`assemble.build_document` reads the front matter, segments and normalises. Bad input raises a
+`assemble.build_document` reads the front matter, segments and normalises. A Word file states
+its structure, so `docx_extract` builds the document from it directly. Bad input raises a
 `parsers.errors.DocumentError` subclass naming the file and the reason, never anything else.
 See docs/parsing.md.
 """
@@ -16,9 +17,9 @@ from parsers.model import ParsedDocument
 
 # Bump whenever the output for some input changes (stored documents are re-parsed when their
 # parser_version is older). Calendar style: YEAR.MONTH.N.
-PARSER_VERSION = "2026.11.1"
+PARSER_VERSION = "2026.11.2"
 
-__all__ = ["PARSER_VERSION", "parse_bytes", "parse_html", "parse_pdf", "parse_text"]
+__all__ = ["PARSER_VERSION", "parse_bytes", "parse_docx", "parse_html", "parse_pdf", "parse_text"]
 
 
 def _name(filename: str) -> str:
@@ -52,6 +53,23 @@ def parse_pdf(data: bytes, *, filename: str = "", language: str = "en") -> Parse
     return build_document(ex, language=language, parser_version=PARSER_VERSION)
 
 
+def parse_docx(data: bytes, *, filename: str = "", language: str = "en") -> ParsedDocument:
+    """A Word (.docx) file: styles, typed numbers, tables and footnote parts as stated."""
+    from parsers.docx_extract import build_docx_document, open_docx
+
+    name = _name(filename)
+    try:
+        document = open_docx(data)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds on a bad package
+        raise UnsupportedFormat(name, f"not a readable Word file ({type(exc).__name__})") from exc
+    doc = build_docx_document(document, language=language, parser_version=PARSER_VERSION)
+    if not doc.paragraphs and not doc.front.title:
+        raise EmptyDocument(name, "no text in the Word file")
+    return doc
+
+
 def parse_bytes(
     data: bytes,
     *,
@@ -71,6 +89,8 @@ def parse_bytes(
     try:
         if fmt is Format.PDF:
             return parse_pdf(data, filename=name, language=language)
+        if fmt is Format.DOCX:
+            return parse_docx(data, filename=name, language=language)
         text = decode_text(data)
         if text is None:
             raise UnsupportedFormat(name, "neither UTF-8 nor cp1252 text")

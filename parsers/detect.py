@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from enum import Enum
 
 
@@ -11,8 +13,9 @@ class Format(Enum):
     HTML = "html"
     TEXT = "text"
     EMPTY = "empty"
+    DOCX = "docx"  # a Word (OOXML) package: a ZIP holding word/document.xml
     FAKE_PDF = "fake pdf"  # named or served as a PDF but is not one (an HTML error page, say)
-    BINARY = "binary"  # some other binary format (Word, ZIP, an image)
+    BINARY = "binary"  # some other binary format (legacy .doc, other ZIPs, an image)
 
 
 _HTML_RE = re.compile(
@@ -34,6 +37,8 @@ def sniff(data: bytes, *, filename: str = "", content_type: str | None = None) -
     )
     if said_pdf:
         return Format.FAKE_PDF
+    if data.startswith(b"PK\x03\x04") and _is_docx(data):
+        return Format.DOCX
     head = data[:4096]
     if head.startswith(_BOMS[0]):
         head = head[3:]
@@ -45,6 +50,15 @@ def sniff(data: bytes, *, filename: str = "", content_type: str | None = None) -
     if b"\x00" in head and not head.startswith(_BOMS[1:]):
         return Format.BINARY
     return Format.TEXT
+
+
+def _is_docx(data: bytes) -> bool:
+    """A ZIP whose directory lists word/document.xml (only the directory is read)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return "word/document.xml" in zf.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return False
 
 
 def decode_text(data: bytes) -> str | None:
