@@ -20,6 +20,7 @@ from parsers import PARSER_VERSION
 from sources.errors import FetchError, HttpError, NoFileYet
 from sources.records import CatalogRecord
 from storage import catalog, http_cache, runs, versions
+from storage.filestore import FileStoreError
 
 
 class Status(StrEnum):
@@ -82,15 +83,35 @@ def record_failed(
 ) -> Outcome:
     """Put a document that failed for good on record (the next scheduled run retries it) and
     return its outcome; `link` points a reader at the details (the failed task run)."""
+    file = record.file_for(language)
+    return record_item_failed(pipe, record.symbol, language, file.url if file else None,
+                              run_id, exc, link=link)
+
+
+def record_item_failed(
+    pipe: Pipeline, symbol: str, language: str, url: str | None, run_id: int | None,
+    exc: BaseException, *, link: str = "",
+) -> Outcome:
+    """`record_failed` for an item known by symbol and URL only (reprocess has no fresh
+    catalogue record in hand)."""
     stage = exc.stage if isinstance(exc, StageError) else "unknown"
     cause = exc.cause if isinstance(exc, StageError) else exc
     error = f"{type(cause).__name__}: {cause}"
-    file = record.file_for(language)
     runs.record_failure(
-        pipe.engine, run_id=run_id, symbol=record.symbol, language=language,
-        url=file.url if file else None, stage=str(stage), error=error,
+        pipe.engine, run_id=run_id, symbol=symbol, language=language,
+        url=url, stage=str(stage), error=error,
     )
-    return Outcome(record.symbol, language, Status.FAILED, detail=f"{stage}: {error}", link=link)
+    return Outcome(symbol, language, Status.FAILED, detail=f"{stage}: {error}", link=link)
+
+
+def _stored(pipe: Pipeline, sha256: str) -> bytes:
+    # A raw file missing from (or corrupt in) the store can only be had again by downloading
+    # it: a failure at the download stage, which the next ingest run owes and re-fetches
+    # (`ingest_document` drops validators whose stored copy is gone).
+    try:
+        return pipe.files.get(sha256)
+    except FileStoreError as exc:
+        raise StageError(Stage.DOWNLOAD, exc, transient=False) from exc
 
 
 def owed_records(pipe: Pipeline, found: list[CatalogRecord]) -> list[CatalogRecord]:
@@ -173,7 +194,7 @@ def ingest_document(
         return Outcome(symbol, language, Status.UNCHANGED, current.version)
 
     if content is None:
-        content = pipe.files.get(sha256)
+        content = _stored(pipe, sha256)
     return parse_and_load(
         pipe, record, language, content,
         source_url=download.url, source_sha256=sha256, fetched_at=fetched_at, run_id=run_id,
@@ -211,3 +232,20 @@ def parse_and_load(
         )
         runs.resolve_failures(pipe.engine, symbol=symbol, language=language)
     return Outcome(symbol, language, Status(result.status), result.version)
+
+
+def reprocess_version(
+    pipe: Pipeline, item: versions.StaleVersion, *, run_id: int | None
+) -> Outcome:
+    """Parse the stored raw file of a stale version again and load the result; no network."""
+    with _database(Stage.CATALOG):
+        record = catalog.get_catalog_record(pipe.engine, item.symbol)
+    if record is None:
+        raise StageError(
+            Stage.CATALOG, LookupError(f"no catalogue record for {item.symbol}"), transient=False
+        )
+    return parse_and_load(
+        pipe, record, item.language, _stored(pipe, item.source_sha256),
+        source_url=item.source_url, source_sha256=item.source_sha256,
+        fetched_at=dt.datetime.now(dt.UTC), run_id=run_id,
+    )

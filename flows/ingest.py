@@ -12,22 +12,21 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect import flow
 from prefect.futures import wait
-from prefect.runtime import flow_run
 from prefect.settings import PREFECT_UI_URL
+from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config import Settings, load_settings
-from flows.document import Outcome, Stage, StageError, Status, parse_and_load, record_failed
+from flows.document import Outcome, record_failed, record_item_failed, reprocess_version
 from flows.pipeline import Pipeline, open_pipeline
-from flows.summary import run_status, summary_markdown, summary_table, tally
+from flows.recorder import recorded_run
 from flows.tasks import discover, process_document
 from flows.windows import Window, month_chunks, resolve_window
 from parsers import PARSER_VERSION
 from sources.records import CatalogRecord
-from storage import catalog, runs, versions
+from storage import catalog, versions
 
 
 def _settings(source: str | None, languages: list[str] | None) -> Settings:
@@ -104,56 +103,29 @@ def _run(
     symbols: list[str] | None,
     force: bool,
     retry_failures: bool,
-) -> dict[str, int]:
+) -> dict[str, int] | State:
     """Shared body of `ingest` and `backfill`: one runs-table row, a subflow per window."""
-    logger = get_run_logger()
     pipe = open_pipeline(settings)
-    # Once a run, not once a window: a backfill opens the pipeline again for every month.
-    pipe.files.remove_stale_temporaries()
-    run_id = runs.start_run(
-        pipe.engine, flow=flow_name, flow_run_id=flow_run.id, parameters=parameters
-    )
-    window = ingest_window.with_options(
-        task_runner=ThreadPoolTaskRunner(max_workers=settings.concurrency)
-    )
-    outcomes: list[Outcome] = []
-    discovered = 0
     try:
-        windows = windows_of(pipe)
-        for w in windows:
-            found, done = window(
-                w.since, w.until, run_id, symbols=symbols, source=settings.source,
-                languages=settings.languages, force=force, retry_failures=retry_failures,
-            )
-            discovered += found
-            outcomes += done
-        counts = tally(outcomes, discovered=discovered)
-        runs.finish_run(pipe.engine, run_id, status=run_status(counts), counts=counts)
-    except BaseException as exc:
-        runs.finish_run(
-            pipe.engine, run_id, status="crashed", counts=tally(outcomes, discovered=discovered),
-            error=f"{type(exc).__name__}: {exc}",
+        # Once a run, not once a window: a backfill opens the pipeline again for every month.
+        pipe.files.remove_stale_temporaries()
+        window = ingest_window.with_options(
+            task_runner=ThreadPoolTaskRunner(max_workers=settings.concurrency)
         )
-        raise
+        with recorded_run(pipe, flow_name, parameters) as run:
+            windows = windows_of(pipe)
+            for w in windows:
+                found, done = window(
+                    w.since, w.until, run.run_id, symbols=symbols, source=settings.source,
+                    languages=settings.languages, force=force, retry_failures=retry_failures,
+                )
+                run.add(done, discovered=found)
     finally:
         pipe.close()
     label = ", ".join(map(str, windows)) if len(windows) < 4 else (
         f"{windows[0].since} to {windows[-1].until} in {len(windows)} chunks"
     )
-    _publish(counts, outcomes, label, run_id)
-    logger.info("run %d %s: %s", run_id, run_status(counts), counts)
-    return counts
-
-
-def _publish(counts: dict[str, int], outcomes: list[Outcome], window: str, run_id: int) -> None:
-    create_markdown_artifact(
-        summary_markdown(counts, window=window, run_id=run_id),
-        key="ingest-summary",
-        description="Documents discovered, new, updated, unchanged, pending and failed.",
-    )
-    rows = summary_table(outcomes)
-    if rows:
-        create_table_artifact(rows, key="ingest-documents", description="What changed this run.")
+    return run.result(label)
 
 
 @flow(name="ingest")
@@ -163,7 +135,7 @@ def ingest(
     source: str | None = None,
     languages: list[str] | None = None,
     force: bool = False,
-) -> dict[str, int]:
+) -> dict[str, int] | State:
     """Find and load new documents since the last run.
 
     Args:
@@ -198,7 +170,7 @@ def backfill(
     languages: list[str] | None = None,
     force: bool = False,
     source: str | None = None,
-) -> dict[str, int]:
+) -> dict[str, int] | State:
     """Load the documents of a past period, a month at a time, or a list of symbols.
 
     Re-running a backfill, or any month of it, is harmless: unchanged documents are not
@@ -229,46 +201,27 @@ def backfill(
 
 
 @flow(name="reprocess")
-def reprocess(limit: int | None = None) -> dict[str, int]:
+def reprocess(limit: int | None = None) -> dict[str, int] | State:
     """Parse stored raw files again where the stored parser version is stale; no network.
 
     Args:
         limit: Reprocess at most this many document versions (default: all stale ones).
     """
-    logger = get_run_logger()
     settings = load_settings()
     pipe = open_pipeline(settings)
-    pipe.files.remove_stale_temporaries()
-    run_id = runs.start_run(
-        pipe.engine, flow="reprocess", flow_run_id=flow_run.id, parameters={"limit": limit}
-    )
-    outcomes: list[Outcome] = []
     try:
-        stale = versions.stale_versions(pipe.engine, PARSER_VERSION)[:limit]
-        for item in stale:
-            record = catalog.get_catalog_record(pipe.engine, item.symbol)
-            try:
-                if record is None:
-                    raise LookupError(f"no catalogue record for {item.symbol}")
-                content = pipe.files.get(item.source_sha256)
-                outcomes.append(
-                    parse_and_load(
-                        pipe, record, item.language, content, source_url=item.source_url,
-                        source_sha256=item.source_sha256,
-                        fetched_at=dt.datetime.now(dt.UTC), run_id=run_id,
+        pipe.files.remove_stale_temporaries()
+        with recorded_run(pipe, "reprocess", {"limit": limit}) as run:
+            stale = versions.stale_versions(pipe.engine, PARSER_VERSION)[:limit]
+            run.add([], discovered=len(stale))
+            for item in stale:
+                try:
+                    outcome = reprocess_version(pipe, item, run_id=run.run_id)
+                except Exception as exc:  # noqa: BLE001 - this version only; recorded, run goes on
+                    outcome = record_item_failed(
+                        pipe, item.symbol, item.language, item.source_url, run.run_id, exc
                     )
-                )
-            except (StageError, LookupError, OSError) as exc:
-                stage = exc.stage if isinstance(exc, StageError) else Stage.PARSE
-                runs.record_failure(
-                    pipe.engine, run_id=run_id, symbol=item.symbol, language=item.language,
-                    url=item.source_url, stage=str(stage), error=str(exc),
-                )
-                outcomes.append(Outcome(item.symbol, item.language, Status.FAILED, detail=str(exc)))
-        counts = tally(outcomes, discovered=len(stale))
-        runs.finish_run(pipe.engine, run_id, status=run_status(counts), counts=counts)
+                run.add([outcome])
     finally:
         pipe.close()
-    _publish(counts, outcomes, f"parser {PARSER_VERSION}", run_id)
-    logger.info("reprocess run %d: %s", run_id, counts)
-    return counts
+    return run.result(f"parser {PARSER_VERSION}")

@@ -39,9 +39,11 @@ def summary_table(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:
     return rows
 
 
-def summary_markdown(counts: dict[str, int], *, window: str, run_id: int | None) -> str:
+def summary_markdown(
+    counts: dict[str, int], *, window: str, run_id: int | None, flow: str = "ingest"
+) -> str:
     lines = [
-        f"## Ingest run {run_id if run_id is not None else ''} ({window})",
+        f"## {flow.capitalize()} run {run_id if run_id is not None else ''} ({window})",
         "",
         "| " + " | ".join(COUNT_KEYS) + " |",
         "|" + "---|" * len(COUNT_KEYS),

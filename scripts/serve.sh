@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Local Prefect server + process work pool + deployments + a worker, for operators and analysts.
+# Local Prefect server + process work pool + deployments + alerts + a worker, for operators and
+# analysts.
 # Stops everything it started on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +19,8 @@ for _ in $(seq 120); do
   sleep 1
 done
 "$BIN/unmig" db upgrade
-"$BIN/prefect" work-pool inspect "$UNMIG_WORK_POOL" >/dev/null 2>&1 \
-  || "$BIN/prefect" work-pool create "$UNMIG_WORK_POOL" --type process
-"$BIN/prefect" deploy --all --no-prompt
+# Work pool, prefect.yaml's deployments and automations.yaml's alerts (the tests run it too).
+bash scripts/deploy.sh
 "$BIN/prefect" worker start --pool "$UNMIG_WORK_POOL" &
 worker=$!
 echo "Prefect UI: http://127.0.0.1:${PORT}  (Ctrl-C stops the server and the worker)"

@@ -9,6 +9,7 @@ import pytest
 
 from storage.db import upgrade_database
 from tests.archive_builder import ArchiveRecord, build_archive
+from tests.flows.prefect_server import REPO, PrefectServer, running_server
 from tests.pdfgen import DocSpec, html_error_page, make_corpus, render_pdf
 
 
@@ -19,6 +20,25 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A real `prefect server start` on a free port, with its own PREFECT_HOME, for the session."""
+    with running_server(tmp_path_factory.mktemp("prefect-server") / "home") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def deployed(prefect_server: PrefectServer) -> PrefectServer:
+    """That server as `make serve` leaves it: work pool, prefect.yaml's deployments, alerts."""
+    if not prefect_server.deployed:
+        env = {**prefect_server.env, "UNMIG_PROJECT_DIR": str(REPO),
+               "UNMIG_WORK_POOL": "unmig-e2e"}
+        prefect_server.run(str(REPO / "scripts" / "deploy.sh"), env=env)
+        prefect_server.env = env
+        prefect_server.deployed = True
+    return prefect_server
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,88 @@ def test_run_summary_artifact(corpus, env, db_url: str) -> None:
     assert "| 7 | 5 | 0 | 0 | 1 | 1 |" in latest("ingest-summary")["data"]
     rows = latest("ingest-documents")["data"]
     assert corpus.html_instead_of_pdf in str(rows) and "BadContent" in str(rows)
+
+
+def _flow_run(flow_run_id: str) -> dict:
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    return httpx.get(f"{PREFECT_API_URL.value()}/flow_runs/{flow_run_id}").json()
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+def test_a_run_that_lost_a_document_ends_partial(corpus, env, db_url: str) -> None:
+    """A document that failed for good (an HTML page where the PDF should be) makes the run
+    `Completed` named `Partial`, on the server, where an automation can match it."""
+    from flows.ingest import backfill, ingest
+    from flows.recorder import PARTIAL
+
+    with ReplayServer(corpus.archive) as server:
+        env(server)
+        state = ingest(since=D(2024, 1, 1), until=D(2024, 12, 31), return_state=True)
+        assert (state.type.value, state.name) == ("COMPLETED", PARTIAL)
+        counts = state.result()
+        assert counts["failed"] == 1 and counts["new"] == 5
+        assert "1 of 7 documents failed for good" in state.message
+        on_server = _flow_run(str(state.state_details.flow_run_id))["state"]
+        assert (on_server["type"], on_server["name"]) == ("COMPLETED", PARTIAL)
+        assert _rows(db_url, "select status from ingest_runs") == [("partial",)]
+
+        # Nothing lost: a plain Completed, and the flow still returns its counts.
+        clean = backfill(symbols=[corpus.good[0]], return_state=True)
+        assert (clean.type.value, clean.name) == ("COMPLETED", "Completed")
+        assert clean.result()["unchanged"] == 1
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+def test_reprocess_with_a_missing_raw_file_records_it_and_goes_on(
+    corpus, env, db_url: str, tmp_path: Path
+) -> None:
+    from flows.ingest import ingest, reprocess
+    from flows.recorder import PARTIAL
+    from parsers import PARSER_VERSION
+    from storage import versions
+    from storage.filestore import FileStore
+
+    with ReplayServer(corpus.archive) as server:
+        env(server)
+        ingest(since=D(2024, 1, 1), until=D(2024, 12, 31))
+        engine = sa.create_engine(db_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("update document_versions set parser_version = '0.old'"))
+            conn.execute(sa.text("update version_sources set parser_version = '0.old'"))
+            lost, sha256 = conn.execute(sa.text(
+                "select v.symbol, s.source_sha256 from document_versions v "
+                "join version_sources s on s.version_id = v.id order by v.symbol limit 1"
+            )).one()
+        engine.dispose()
+        shared = _scalar(db_url, "select count(*) from version_sources where source_sha256 = "
+                                 f"'{sha256}'")
+        assert shared == 1  # the file belongs to that version only
+        FileStore(tmp_path / "files").path(sha256).unlink()
+
+        state = reprocess(return_state=True)
+        assert (state.type.value, state.name) == ("COMPLETED", PARTIAL)
+        counts = state.result()
+        assert counts["discovered"] == 5 and counts["failed"] == 1
+        assert counts["unchanged"] + counts["updated"] == 4  # the others were parsed again
+        assert _rows(db_url, "select flow, status from ingest_runs order by id") == [
+            ("ingest", "partial"), ("reprocess", "partial"),
+        ]
+        [(stage, error, last_run)] = _rows(
+            db_url, "select stage, error, last_run_id from ingest_failures "
+                    f"where symbol = '{lost}' and resolved_at is null",
+        )
+        assert stage == "download" and "FileStoreError" in error and sha256 in error
+        assert last_run == _scalar(db_url, "select max(id) from ingest_runs")
+        engine = sa.create_engine(db_url)
+        stale = versions.stale_versions(engine, PARSER_VERSION)
+        engine.dispose()
+        assert [v.symbol for v in stale] == [lost]  # only the lost file is still owed a parse
+
+        # The next ingest owes that document: it downloads the file again and settles it.
+        again = ingest(since=D(2024, 1, 1), until=D(2024, 12, 31))
+        assert again["failed"] == 1  # only the HTML-instead-of-PDF document, as before
+        assert _rows(db_url, f"select count(*) from ingest_failures where symbol = '{lost}' "
+                             "and resolved_at is null") == [(0,)]
+        assert _rows(db_url, "select count(*) from ingest_runs where status = 'running'") == [(0,)]
