@@ -100,7 +100,7 @@ class _Row:
 def extract_pdf(data: bytes, name: str) -> Extracted:
     """Lines and footnotes of a PDF; typed errors for encrypted, broken or scanned files."""
     if b"%%EOF" not in data[-1024:]:
-        raise TruncatedPdf(name, "no %EOF at the end: the file stops early")
+        raise TruncatedPdf(name, "no %%EOF at the end: the file stops early")
     pages: list[_Page] = []
     try:
         for page in extract_pages(BytesIO(data), laparams=_LAPARAMS):
@@ -293,17 +293,16 @@ def _separator(p: _Page, segs: list[_Seg], body_size: float) -> float | None:
              and not _framed(p, x0, x1, y)]
     cands += [s.y0 for s in segs
               if _RULE_RE.fullmatch(s.text.replace(" ", "")) and s.y1 < p.height * 0.6]
-    best = None
     for y in sorted(set(cands), reverse=True):
         below = [s for s in segs
                  if s.y1 <= y + 1 and not _RULE_RE.fullmatch(s.text.replace(" ", ""))]
         if not below or any(s.size >= body_size - _SMALLER for s in below):
             continue
         first = max(below, key=lambda s: (s.y0, -s.x0))
-        if _FN_START_RE.match(first.raw or first.text) or _MARKER_ONLY_RE.fullmatch(first.text):
-            best = y
-        break
-    return best
+        starts_note = _FN_START_RE.match(first.raw or first.text) or _MARKER_ONLY_RE.fullmatch(
+            first.text)
+        return y if starts_note else None
+    return None
 
 
 def _read_page(p: _Page, body_size: float, left: float) -> tuple[list[_Row], list[_Seg]]:

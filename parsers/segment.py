@@ -130,7 +130,7 @@ class _Segmenter:
         self.pending: deque[str] = deque()
         self.tables: list[Draft] = []  # tables met inside the open paragraph, kept after it
         self.table: Draft | None = None  # the table being collected
-        self.next_line: Line | None = None
+        self.index = 0  # of the line being fed, for looking ahead
         self.preamble = False
         self.heading_open = 0  # lines the open heading may still take
         self.annex_title: list[str] | None = None
