@@ -119,6 +119,15 @@ def test_backfill_by_month_and_by_symbol(corpus, env, db_url: str) -> None:
         assert '"start":"2024-01-01"' in params[0][0].replace(" ", "")
 
 
+def _make_stale(db_url: str) -> None:
+    """Mark every stored version as parsed by an older parser: reprocess owes each a parse."""
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("update document_versions set parser_version = '0.old'"))
+        conn.execute(sa.text("update version_sources set parser_version = '0.old'"))
+    engine.dispose()
+
+
 @pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
 def test_reprocess_reparses_stale_versions_without_network(corpus, env, db_url: str) -> None:
     from flows.ingest import ingest, reprocess
@@ -126,11 +135,7 @@ def test_reprocess_reparses_stale_versions_without_network(corpus, env, db_url: 
     with ReplayServer(corpus.archive) as server:
         env(server)
         ingest(since=D(2024, 1, 1), until=D(2024, 12, 31))
-        engine = sa.create_engine(db_url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("update document_versions set parser_version = '0.old'"))
-            conn.execute(sa.text("update version_sources set parser_version = '0.old'"))
-        engine.dispose()
+        _make_stale(db_url)
         server.reset_log()
         counts = reprocess()
         assert server.log == []  # no network at all
@@ -205,15 +210,11 @@ def test_reprocess_with_a_missing_raw_file_records_it_and_goes_on(
     with ReplayServer(corpus.archive) as server:
         env(server)
         ingest(since=D(2024, 1, 1), until=D(2024, 12, 31))
-        engine = sa.create_engine(db_url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("update document_versions set parser_version = '0.old'"))
-            conn.execute(sa.text("update version_sources set parser_version = '0.old'"))
-            lost, sha256 = conn.execute(sa.text(
-                "select v.symbol, s.source_sha256 from document_versions v "
-                "join version_sources s on s.version_id = v.id order by v.symbol limit 1"
-            )).one()
-        engine.dispose()
+        _make_stale(db_url)
+        [(lost, sha256)] = _rows(
+            db_url, "select v.symbol, s.source_sha256 from document_versions v "
+                    "join version_sources s on s.version_id = v.id order by v.symbol limit 1",
+        )
         shared = _scalar(db_url, "select count(*) from version_sources where source_sha256 = "
                                  f"'{sha256}'")
         assert shared == 1  # the file belongs to that version only
