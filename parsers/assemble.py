@@ -18,7 +18,10 @@ from parsers.segment import Draft, flag, segment
 
 
 def _text(lines: list[str], vocab: Vocabulary) -> str:
-    return mend_spacing(rejoin_split_words(join_lines(lines, vocab), vocab))
+    text = join_lines(lines, vocab)
+    if vocab.mend_tears:
+        text = rejoin_split_words(text, vocab)
+    return mend_spacing(text)
 
 
 def _paragraph(pos: int, d: Draft, vocab: Vocabulary) -> Paragraph:
@@ -61,7 +64,8 @@ def build_document(ex: Extracted, *, language: str, parser_version: str) -> Pars
     fr = read_front_matter(ex.lines)
     drafts = segment(ex.lines[fr.body_start:], resolution=fr.resolution, styled=ex.styled)
     vocab = Vocabulary(
-        chain.from_iterable(chain(d.lines, *(lines for _, lines in d.items)) for d in drafts)
+        chain.from_iterable(chain(d.lines, *(lines for _, lines in d.items)) for d in drafts),
+        mend_tears=not ex.spaced,
     )
     paragraphs = [_paragraph(pos, d, vocab) for pos, d in enumerate(drafts, start=1)]
     warnings = flag(drafts, [p.text for p in paragraphs])

@@ -40,3 +40,6 @@ class Extracted:
     footnotes: list[RawFootnote] = field(default_factory=list)
     page_count: int | None = None
     styled: bool = False  # bold/italic/size are real layout facts (PDF, HTML), not guesses
+    # Word spaces are characters in the file, so a space in the text is one the print has:
+    # no word needs mending from the document's vocabulary ("draw down" stays two words).
+    spaced: bool = False

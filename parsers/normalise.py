@@ -70,10 +70,12 @@ def collapse(text: str) -> str:
 class Vocabulary:
     """Word counts of one document, to decide hyphens and split words from its own usage."""
 
-    __slots__ = ("counts",)
+    __slots__ = ("counts", "hyphenates", "mend_tears")
 
-    def __init__(self, lines: Iterable[str]) -> None:
+    def __init__(self, lines: Iterable[str], *, mend_tears: bool = True) -> None:
+        self.mend_tears = mend_tears  # mend "Amer ica" from the document's words
         text = "\n".join(lines)
+        wraps = [m.group(0).lower() for m in _SPLIT_PAIR_RE.finditer(text)]
         # A word split over a line end is evidence of nothing: leave both halves out.
         text = _SPLIT_PAIR_RE.sub(" ", text).lower()
         tokens = _WORD_RE.findall(text)
@@ -85,6 +87,21 @@ class Vocabulary:
                     parts[p] += c
         counts.update(parts)
         self.counts = counts
+        # Does this document divide words at line ends at all? UN reports are set without word
+        # division: on the real ones every hyphen at a line end is a compound's. Only a wrap
+        # whose joined form the document (or the word list) uses elsewhere shows the habit.
+        self.hyphenates = any(self._divided(w) for w in wraps)
+
+    def _divided(self, wrap: str) -> bool:
+        head, _, tail = wrap.partition("\n")
+        h = _TRAILING_WORD_RE.search(head.rstrip("\u00ad-") + "-")
+        t = _LEADING_WORD_RE.match(tail)
+        if h is None or t is None:
+            return False
+        last, rest = h.group(1).rsplit("-", 1)[-1], t.group(0)
+        if last in PREFIXES or f"{last}-{rest}" in self.counts:
+            return False
+        return last + rest in self.counts or last + rest in WORDS
 
     def seen(self, word: str) -> bool:
         return word in self.counts
@@ -117,7 +134,11 @@ def keep_hyphen(head: str, tail: str, vocab: Vocabulary) -> bool:
         return False
     if last in PREFIXES:
         return True
-    return vocab.is_word(last) and vocab.is_word(t)
+    if vocab.is_word(last) and vocab.is_word(t):
+        return True
+    # Nothing in the document decides this wrap: go by its habit. Where it never divides
+    # words, "road-" + "sweeping" and "manufacturer-" + "recommended" are compounds.
+    return not vocab.hyphenates
 
 
 def join_lines(lines: Sequence[str], vocab: Vocabulary) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTChar, LTLine, LTRect, LTTextBox, LTTextLine
+from pdfminer.layout import LAParams, LTAnno, LTChar, LTItem, LTLine, LTRect, LTTextBox, LTTextLine
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.psexceptions import PSException
@@ -47,6 +47,7 @@ _LABEL_RE = re.compile(
 _LEADERS_RE = re.compile(r"(?:\.\s?){6,}\s*\d*\s*$")
 _HAS_MARK_RE = re.compile(r"[\d*]")
 _MARKER_ONLY_RE = re.compile(r"[\d,*]{1,8}")
+_UNIT_RE = re.compile(r"(?<![^\W\d_])[kcdm]?m ?$")  # a length unit printed right before
 _FN_START_RE = re.compile(r"(\d{1,3}|\*{1,3})\s+(\S.*)")
 _TOP_BAND = 0.88  # share of the page height above which a running header sits
 _BOTTOM_BAND = 0.10
@@ -55,6 +56,13 @@ _SMALLER = 0.6  # points below the body size from which type is "small" (notes, 
 _CELL_GAP = 2.2  # a gap this many type sizes wide between boxes on a row separates cells
 _FAR_LEFT = 40.0  # points left of the text's edge where only wide tables start
 _FAR_LEFT_NUMBER = 55.0  # how far a hanging paragraph number ("29A.148") may stand left
+_LABEL_INDENT = 60.0  # how far right of the text's edge an item label ("(a)", "(iv)") may start
+# pdfminer infers a space wherever two letters stand a little apart, and justified type spaces
+# letters apart ("in vesting", "to ols"). Where a line sets its word spaces as space glyphs,
+# an inferred space narrower than this share of the type size is letter spacing, not a word
+# space: word spaces missing a glyph measure at least 0.2 of the size on real reports.
+_TORN_GAP = 0.18
+_SPACED_SHARE = 0.8  # share of lines typing their spaces from which a document counts as doing so
 
 
 @dataclass(slots=True)
@@ -83,6 +91,8 @@ class _Page:
     segs: list[_Seg]
     hrules: list[tuple[float, float, float]]  # x0, x1, y
     vrules: list[tuple[float, float, float]]  # x, y0, y1
+    typed: int = 0  # lines of several words that set their word spaces as space glyphs
+    worded: int = 0  # lines of several words
 
 
 @dataclass(slots=True)
@@ -129,11 +139,14 @@ def extract_pdf(data: bytes, name: str) -> Extracted:
         if notes:
             raw_notes.append((p.number, notes))
     _mark_contents(rows)
+    worded = sum(p.worded for p in pages)
     return Extracted(
         lines=_to_lines([r for r in rows if not r.toc], body_size, left),
         footnotes=_footnotes(raw_notes),
         page_count=n,
         styled=True,
+        # Most lines typing their word spaces: every space left after _glyphs is a real one.
+        spaced=worded > 0 and sum(p.typed for p in pages) >= _SPACED_SHARE * worded,
     )
 
 
@@ -144,9 +157,10 @@ def _collect(page, number: int) -> _Page:  # noqa: ANN001 - pdfminer's LTPage
     segs: list[_Seg] = []
     hrules: list[tuple[float, float, float]] = []
     vrules: list[tuple[float, float, float]] = []
+    spaces = [0, 0]
     for box in page:
         if isinstance(box, LTTextBox):
-            segs.extend(_segments(box))
+            segs.extend(_segments(box, spaces))
         elif isinstance(box, (LTLine, LTRect)):
             w, h = box.x1 - box.x0, box.y1 - box.y0
             # Rules are thin; a filled area (cell shading) is neither kind.
@@ -154,18 +168,25 @@ def _collect(page, number: int) -> _Page:  # noqa: ANN001 - pdfminer's LTPage
                 hrules.append((box.x0, box.x1, (box.y0 + box.y1) / 2))
             elif w <= 2.0 and h >= 4.0:
                 vrules.append(((box.x0 + box.x1) / 2, box.y0, box.y1))
-    return _Page(number, page.height, page.width, segs, hrules, vrules)
+    return _Page(number, page.height, page.width, segs, hrules, vrules, *spaces)
 
 
-def _segments(box: LTTextBox) -> list[_Seg]:
+def _segments(box: LTTextBox, spaces: list[int]) -> list[_Seg]:
+    """The box's lines; `spaces` counts lines of several words, and those typing their spaces."""
     out: list[_Seg] = []
     for line in box:
         if not isinstance(line, LTTextLine):
             continue
-        text = line.get_text().strip()
+        items, typed = _glyphs(line)
+        if typed:
+            spaces[0] += 1
+            spaces[1] += 1
+        elif any(isinstance(c, LTAnno) and c.get_text() == " " for c in items[1:-1]):
+            spaces[1] += 1
+        text = "".join(c.get_text() for c in items).strip()
         if not text:
             continue
-        first = next((c for c in line if isinstance(c, LTChar) and c.get_text() != " "), None)
+        first = next((c for c in items if isinstance(c, LTChar) and c.get_text() != " "), None)
         if first is None:
             continue
         font = first.fontname.lower()
@@ -175,12 +196,12 @@ def _segments(box: LTTextBox) -> list[_Seg]:
             x1=line.x1,
             y0=line.y0,
             y1=line.y1,
-            size=_line_size(line),
+            size=_line_size(items),
             bold="bold" in font or "black" in font or "heavy" in font,
             italic="italic" in font or "oblique" in font,
         )
         if _HAS_MARK_RE.search(text):
-            cut = _cut_markers(line)
+            cut = _cut_markers(items)
             if cut is not None:
                 seg.raw = text
                 seg.text, seg.markers = cut
@@ -188,29 +209,50 @@ def _segments(box: LTTextBox) -> list[_Seg]:
     return out
 
 
-def _line_size(line: LTTextLine) -> float:
+def _glyphs(line: LTTextLine) -> tuple[list[LTItem], bool]:
+    """The line's characters and inferred spaces, without the spaces that tear a word apart;
+    and whether the line sets its word spaces as space glyphs."""
+    items = list(line)
+    if not any(isinstance(c, LTChar) and c.get_text() == " " for c in items):
+        return items, False  # no space glyphs: every word space is an inferred one
+    kept: list[LTItem] = []
+    last = len(items) - 1
+    for i, c in enumerate(items):
+        if isinstance(c, LTAnno) and 0 < i < last and c.get_text() == " ":
+            a, b = items[i - 1], items[i + 1]
+            if (isinstance(a, LTChar) and isinstance(b, LTChar)
+                    and a.get_text() != " " and b.get_text() != " "
+                    and abs(a.size - b.size) < 0.5
+                    and b.x0 - a.x1 < _TORN_GAP * a.size):
+                continue
+        kept.append(c)
+    return kept, True
+
+
+def _line_size(items: list[LTItem]) -> float:
     """The type size most of the line's letters are set in (spaces and superscripts aside)."""
-    sizes = Counter(round(c.size, 1) for c in line
+    sizes = Counter(round(c.size, 1) for c in items
                     if isinstance(c, LTChar) and c.get_text().strip())
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def _cut_markers(line: LTTextLine) -> tuple[str, tuple[str, ...]] | None:
+def _cut_markers(items: list[LTItem]) -> tuple[str, tuple[str, ...]] | None:
     """The line's text without superscript markers, and the markers; None if it has none.
 
     A marker is a run of small characters made only of digits (commas between several, or an
     asterisk): a small run holding anything else is smaller type, not a superscript (the
-    masthead prints "A/80/604/Add.2" with a large "A" and the rest smaller).
+    masthead prints "A/80/604/Add.2" with a large "A" and the rest smaller). A small 2 or 3
+    right after a length unit is its power ("km2"): kept in the text, without the space.
     """
-    chars = [c for c in line if isinstance(c, LTChar)]
+    chars = [c for c in items if isinstance(c, LTChar)]
     base = max(c.size for c in chars)
     limit = base * _MARKER_SCALE
     if all(c.size >= limit for c in chars):
         return None
-    items = list(line)
     small = [isinstance(c, LTChar) and c.size < limit and c.get_text().strip() != "" for c in items]
     parts: list[str] = []
     markers: list[str] = []
+    powers = False
     i = 0
     while i < len(items):
         if not small[i]:
@@ -221,12 +263,18 @@ def _cut_markers(line: LTTextLine) -> tuple[str, tuple[str, ...]] | None:
         while j < len(items) and small[j]:
             j += 1
         run = "".join(c.get_text() for c in items[i:j])
-        if _MARKER_ONLY_RE.fullmatch(run) and run.strip(",") and not run.startswith(","):
+        if run in ("2", "3") and _UNIT_RE.search("".join(parts)):
+            # A unit's power ("266,000 km2", "11,444 m3"), not a marker.
+            while parts and parts[-1] == " ":
+                parts.pop()
+            parts.append(run)
+            powers = True
+        elif _MARKER_ONLY_RE.fullmatch(run) and run.strip(",") and not run.startswith(","):
             markers.extend(m for m in run.split(",") if m)
         else:
             parts.append(run)
         i = j
-    if not markers:
+    if not markers and not powers:
         return None
     return " ".join("".join(parts).split()), tuple(markers)
 
@@ -364,8 +412,14 @@ def _cells(row: _Row) -> list[list[_Seg]]:
     return cells
 
 
-def _starts_label(row: _Row) -> bool:
-    return _LABEL_RE.fullmatch(row.segs[0].text.split(" ", 1)[0]) is not None
+def _starts_label(row: _Row, left: float) -> bool:
+    """Does the row start with a paragraph number or item label, where those stand?
+
+    Numbers hang left of the text's edge or start at it, and item labels ("(a)") are indented
+    a little; a cell further right starting "3.3 tons" is not numbered.
+    """
+    return (row.x0 < left + _LABEL_INDENT
+            and _LABEL_RE.fullmatch(row.segs[0].text.split(" ", 1)[0]) is not None)
 
 
 def _mark_tables(p: _Page, rows: list[_Row], body_size: float, left: float) -> None:
@@ -385,7 +439,7 @@ def _mark_tables(p: _Page, rows: list[_Row], body_size: float, left: float) -> N
                    default=r.size)
         label = _LABEL_RE.fullmatch(r.segs[0].text) is not None
         # A paragraph number hangs left of the text ("29A.10" further than "2.1"): not a table.
-        numbered = _starts_label(r)
+        numbered = _starts_label(r, left)
         cells = _cells(r)
         r.table = (
             size < body_size - _SMALLER
@@ -398,7 +452,7 @@ def _mark_tables(p: _Page, rows: list[_Row], body_size: float, left: float) -> N
     # wrapped ends of its longest cells.
     for a, r in zip(rows, rows[1:], strict=False):
         if (a.table and not r.table and not r.toc and a.y0 - r.y0 < 1.6 * body_size
-                and r.x0 > left + 20 and not _starts_label(r)):
+                and r.x0 > left + 20 and not _starts_label(r, left)):
             r.table = True
     # A few rows between two table rows, none at the text's edge, are wrapped cells.
     i = 0
@@ -412,7 +466,7 @@ def _mark_tables(p: _Page, rows: list[_Row], body_size: float, left: float) -> N
         run = rows[i:j]
         if (j < len(rows) and rows[j].table and len(run) <= 6
                 and rows[i - 1].y0 - rows[j].y0 < (len(run) + 2) * 2.5 * body_size
-                and all(abs(r.x0 - left) > 3 and not _starts_label(r) for r in run)):
+                and all(abs(r.x0 - left) > 3 and not _starts_label(r, left) for r in run)):
             for r in run:
                 r.table = True
         i = j

@@ -84,3 +84,17 @@ def test_ends_sentence() -> None:
     assert ends_sentence("done.") and ends_sentence("list:") and ends_sentence("item;")
     assert ends_sentence("quoted.\u201d") and ends_sentence("(A/73/85).")
     assert not ends_sentence("If established,") and not ends_sentence("was also")
+
+
+def test_a_document_that_never_divides_words_keeps_unknown_compounds() -> None:
+    # Nothing decides "road-" + "sweeping"; every other wrap in this document is a compound.
+    vocab = Vocabulary(["the cross-", "cutting issues", "of the Secretary-", "General"])
+    assert not vocab.hyphenates
+    assert join_lines(["and road-", "sweeping services"], vocab) == "and road-sweeping services"
+
+
+def test_a_document_that_divides_words_joins_unknown_wraps() -> None:
+    # "develop-" + "ment" joins to a word the document uses: this document divides words.
+    vocab = Vocabulary(["new develop-", "ment plans", "development is key"])
+    assert vocab.hyphenates
+    assert join_lines(["and road-", "sweeping services"], vocab) == "and roadsweeping services"
