@@ -29,7 +29,7 @@ from pdfminer.psexceptions import PSException
 from parsers.errors import EncryptedPdf, NoTextLayer, TruncatedPdf
 from parsers.front_matter import SYMBOL_RE
 from parsers.lines import Extracted, Line, RawFootnote
-from parsers.normalise import clean_chars
+from parsers.normalise import clean_chars, ends_sentence
 
 # boxes_flow=None: pdfminer skips ordering text boxes (its costliest step); we order by position.
 _LAPARAMS = LAParams(boxes_flow=None)
@@ -49,6 +49,7 @@ _HAS_MARK_RE = re.compile(r"[\d*]")
 _MARKER_ONLY_RE = re.compile(r"[\d,*]{1,8}")
 _UNIT_RE = re.compile(r"(?<![^\W\d_])[kcdm]?m ?$")  # a length unit printed right before
 _FN_START_RE = re.compile(r"(\d{1,3}|\*{1,3})\s+(\S.*)")
+_FN_MARK_RE = re.compile(r"\d{1,3}|\*{1,3}")  # a footnote's marker on a line of its own
 _TOP_BAND = 0.88  # share of the page height above which a running header sits
 _BOTTOM_BAND = 0.10
 _MARKER_SCALE = 0.8  # a character this much smaller than its line is a superscript
@@ -56,6 +57,7 @@ _SMALLER = 0.6  # points below the body size from which type is "small" (notes, 
 _CELL_GAP = 2.2  # a gap this many type sizes wide between boxes on a row separates cells
 _FAR_LEFT = 40.0  # points left of the text's edge where only wide tables start
 _FAR_LEFT_NUMBER = 55.0  # how far a hanging paragraph number ("29A.148") may stand left
+_RULE_INDENT = 50.0  # a footnote rule starts near the text's edge; a table's, in its columns
 _LABEL_INDENT = 60.0  # how far right of the text's edge an item label ("(a)", "(iv)") may start
 # pdfminer infers a space wherever two letters stand a little apart, and justified type spaces
 # letters apart ("in vesting", "to ols"). Where a line sets its word spaces as space glyphs,
@@ -168,7 +170,20 @@ def _collect(page, number: int) -> _Page:  # noqa: ANN001 - pdfminer's LTPage
                 hrules.append((box.x0, box.x1, (box.y0 + box.y1) / 2))
             elif w <= 2.0 and h >= 4.0:
                 vrules.append(((box.x0 + box.x1) / 2, box.y0, box.y1))
-    return _Page(number, page.height, page.width, segs, hrules, vrules, *spaces)
+    return _Page(number, page.height, page.width, segs, _joined(hrules), vrules, *spaces)
+
+
+def _joined(hrules: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """Rules on one line that touch, as one: tables draw their rules cell by cell, and a
+    cell's piece at the text's edge is as short as a footnote separator."""
+    out: list[tuple[float, float, float]] = []
+    for x0, x1, y in sorted(hrules, key=lambda r: (round(r[2]), r[0])):
+        if out and abs(out[-1][2] - y) < 0.5 and x0 - out[-1][1] <= 3.0:
+            a0, a1, ay = out[-1]
+            out[-1] = (a0, max(a1, x1), ay)
+        else:
+            out.append((x0, x1, y))
+    return out
 
 
 def _segments(box: LTTextBox, spaces: list[int]) -> list[_Seg]:
@@ -297,7 +312,7 @@ def _drop_header(p: _Page, segs: list[_Seg], body_size: float) -> list[_Seg]:
     height = p.height
     rules = [y for x0, x1, y in p.hrules if y > height * 0.85 and x1 - x0 > 0.5 * p.width]
     if rules:
-        floor = min(rules)
+        floor = max(rules)  # the topmost: a table may start right under the header
         return [s for s in segs if s.y0 < floor]
     segs = [s for s in segs if not (s.y0 > height * 0.9 and s.size < body_size - _SMALLER)]
     band = sorted((s for s in segs if s.y0 > height * _TOP_BAND * 0.97), key=lambda s: -s.y1)
@@ -328,29 +343,40 @@ def _framed(p: _Page, x0: float, x1: float, y: float) -> bool:
     return left and right
 
 
-def _separator(p: _Page, segs: list[_Seg], body_size: float) -> float | None:
+def _separator(p: _Page, segs: list[_Seg], body_size: float, left: float) -> float | None:
     """The y of the rule over the page's footnotes, whatever draws it; None without one.
 
     A footnote separator is a short rule (drawn, or typed as underscores) in the lower part of
-    the page with only small type under it, the first line of which starts with a footnote
-    marker (a digit or an asterisk). The rule inside a table over its lettered notes fails
-    the last test; a table's own rules fail the first.
+    the page, starting at or left of the text's edge, with only small type under it, the first
+    line of which starts with a footnote marker (up to three digits, or asterisks). The rule
+    inside a table over its lettered notes fails the last test; a table's own rules (over a
+    header's year columns, "2025 2026") start further right.
     """
     cands = [y for x0, x1, y in p.hrules
              if 20 <= x1 - x0 <= 0.45 * p.width and y < p.height * 0.6
-             and not _framed(p, x0, x1, y)]
+             and x0 <= left + _RULE_INDENT and not _framed(p, x0, x1, y)]
     cands += [s.y0 for s in segs
-              if _RULE_RE.fullmatch(s.text.replace(" ", "")) and s.y1 < p.height * 0.6]
+              if _RULE_RE.fullmatch(s.text.replace(" ", "")) and s.y1 < p.height * 0.6
+              and s.x0 <= left + _RULE_INDENT]
     for y in sorted(set(cands), reverse=True):
         below = [s for s in segs
                  if s.y1 <= y + 1 and not _RULE_RE.fullmatch(s.text.replace(" ", ""))]
         if not below or any(s.size >= body_size - _SMALLER for s in below):
             continue
         first = max(below, key=lambda s: (s.y0, -s.x0))
-        starts_note = _FN_START_RE.match(first.raw or first.text) or _MARKER_ONLY_RE.fullmatch(
-            first.text)
-        return y if starts_note else None
+        if _starts_note(first):
+            return y
+        # A note led by a line of its own ("Note: The following abbreviations ..." over
+        # "1 The actual number ..."): notes are set at the text's edge, never in cells.
+        if (any(_starts_note(s) for s in below)
+                and all(s.x0 <= left + _LABEL_INDENT for s in below)):
+            return y
+        # Not over notes (a table's rule at the text's edge): a lower rule may still be.
     return None
+
+
+def _starts_note(s: _Seg) -> bool:
+    return bool(_FN_START_RE.match(s.raw or s.text) or _FN_MARK_RE.fullmatch(s.text))
 
 
 def _read_page(p: _Page, body_size: float, left: float) -> tuple[list[_Row], list[_Seg]]:
@@ -358,7 +384,7 @@ def _read_page(p: _Page, body_size: float, left: float) -> tuple[list[_Row], lis
     if p.number > 1:
         segs = _drop_header(p, segs, body_size)
     notes: list[_Seg] = []
-    sep = _separator(p, segs, body_size)
+    sep = _separator(p, segs, body_size, left)
     if sep is not None:
         notes = [s for s in segs if s.y1 <= sep + 1]
         for s in notes:
@@ -570,29 +596,48 @@ def _to_lines(rows: list[_Row], body_size: float, left: float) -> list[Line]:
 
 
 def _footnotes(pages: list[tuple[int, list[_Seg]]]) -> list[RawFootnote]:
-    """Footnote rows in order; a row starting with the next marker opens a new footnote."""
+    """Footnote rows in order; a row starting with the next marker opens a new footnote.
+
+    Rows on a page before its first marker continue the last footnote when that one stops
+    mid-sentence; otherwise they lead the page's next footnote (a "Note: ..." paragraph set
+    over the numbered note it belongs to). The first marker on a page may skip numbers: a
+    footnote whose page was not read is no reason to glue the next one onto the last.
+    """
     out: list[RawFootnote] = []
     last = 0
     for pageno, segs in pages:
+        lead: list[str] = []
+        opened = False
         for row in _rows(segs, pageno):
             text = clean_chars(" ".join(s.text for s in row.segs))
-            if _MARKER_ONLY_RE.fullmatch(text) and text.strip(",").isdigit():
-                # A raised marker on a row of its own: the footnote's text is the next row.
-                marker = text.strip(",")
-                if not out or int(marker) in (last + 1, 1):
+            marker, rest = _note_start(text)
+            if marker is not None and (
+                    marker.startswith("*") or not out or int(marker) in (last + 1, 1)
+                    or (not opened and int(marker) > last)):
+                if marker.isdigit():
                     last = int(marker)
-                    out.append(RawFootnote(marker, [], pageno))
-                    continue
-            m = _FN_START_RE.match(text)
-            if m:
-                marker = m.group(1)
-                if marker.startswith("*") or not out or int(marker) in (last + 1, 1):
-                    if marker.isdigit():
-                        last = int(marker)
-                    out.append(RawFootnote(marker, [m.group(2)], pageno))
-                    continue
-            if out:
+                out.append(RawFootnote(marker, [*lead, *rest], pageno))
+                lead, opened = [], True
+            elif opened or (out and not lead and not ends_sentence(" ".join(out[-1].lines))):
                 out[-1].lines.append(text)
+                opened = True
             else:
-                out.append(RawFootnote("", [text], pageno))
+                lead.append(text)
+        if lead:
+            if out:
+                out[-1].lines.extend(lead)
+            else:
+                out.append(RawFootnote("", lead, pageno))
     return out
+
+
+def _note_start(text: str) -> tuple[str | None, list[str]]:
+    """The marker a footnote row starts with and the rest of its text; (None, []) if none.
+
+    A raised marker on a row of its own ("3" over the text) leaves the rest empty."""
+    if _MARKER_ONLY_RE.fullmatch(text) and text.strip(",").isdigit():
+        return text.strip(","), []
+    m = _FN_START_RE.match(text)
+    if m:
+        return m.group(1), [m.group(2)]
+    return None, []

@@ -62,3 +62,22 @@ def test_a_cell_starting_like_a_number_stays_in_its_table(real) -> None:
     table = next(p for p in doc.paragraphs
                  if p.kind is ParagraphKind.TABLE and "fentanyl precursor" in p.text)
     assert "3.3 tons of fentanyl" in table.text
+
+
+def test_footnotes_under_any_rule_led_or_skipping_a_number(real) -> None:
+    doc = real("A_80_600")
+    notes = {f.marker: f.text for f in doc.footnotes}
+    # Page 10: a "Note:" paragraph set over the numbered note it belongs to.
+    assert notes["1"].startswith("Note: The following abbreviations")
+    assert notes["1"].endswith("based on the rounded average.")
+    # Page 24: a table's rules drawn cell by cell stand over the note's typed rule.
+    assert notes["3"].startswith("For missions that utilized less than 90 per cent")
+    # Page 25's note is its own, not the tail of page 16's.
+    assert notes["2"].endswith("new combined budget and performance report.")
+    assert notes["4"].startswith("Resource variance amounts")
+
+
+def test_a_tables_year_columns_are_not_footnotes(real) -> None:
+    # The rule over "2025 2025 2026 2027" in a deliverables table starts in its columns.
+    note = next(f for f in real("A_81_6_Sect.10").footnotes if f.marker == "***")
+    assert note.text.endswith("for the consideration of the Assembly.")
