@@ -5,7 +5,13 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.document import Outcome, StageError, ingest_document, owed_records
+from flows.document import (
+    Outcome,
+    StageError,
+    ingest_document,
+    one_record_per_symbol,
+    owed_records,
+)
 from flows.pipeline import Pipeline
 from flows.windows import Window
 from sources.records import CatalogRecord
@@ -27,6 +33,7 @@ def discover(
         found = list(pipe.source.lookup(symbols))
     else:
         found = list(pipe.source.search(since=window.since, until=window.until))
+    found = one_record_per_symbol(found)
     owed = owed_records(pipe, found) if retry_failures else []
     logger.info("discovered %d records in %s, %d owed a retry", len(found), window, len(owed))
     return found + owed
