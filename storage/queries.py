@@ -183,10 +183,17 @@ def _paragraphs(conn: Connection, version_id: int, *, with_text: bool = True) ->
     return [StoredParagraph(*r[:6], tuple(r[6] or ())) for r in rows]
 
 
+# document_versions.version is a 32-bit integer; a larger number is no version at all (and on
+# SQLite, past 64 bits, an OverflowError in the driver rather than an empty answer).
+_MAX_VERSION = 2**31 - 1
+
+
 def get_document(
     engine: Engine, symbol: str, *, language: str = "en", version: int | None = None
 ) -> DocumentView | None:
     """One version (default: the current one) with its paragraphs and footnotes."""
+    if version is not None and not 1 <= version <= _MAX_VERSION:
+        return None
     v = DocumentVersion
     where = [v.symbol == symbol, v.language == language]
     where.append(v.valid_to.is_(None) if version is None else v.version == version)
@@ -247,11 +254,12 @@ def diff_versions(
     """Paragraph-by-paragraph changes from version `v1` to `v2`. LookupError names a missing
     version."""
     v = DocumentVersion
+    asked = [n for n in (v1, v2) if 1 <= n <= _MAX_VERSION]
     with engine.connect() as conn:
         ids = dict(
             conn.execute(
                 sa.select(v.version, v.id).where(
-                    v.symbol == symbol, v.language == language, v.version.in_([v1, v2])
+                    v.symbol == symbol, v.language == language, v.version.in_(asked)
                 )
             ).all()
         )
