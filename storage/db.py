@@ -112,9 +112,9 @@ def _sqlite_engine(u: URL) -> Engine:
 
 
 def integrity_problem(engine: Engine) -> str | None:
-    """SQLite's `quick_check` (every page read once: about a second per GB), its first
-    complaint or None; None on PostgreSQL, which checks its own pages. For commands about to
-    write for minutes, so a damaged file is one clear error up front."""
+    """SQLite's `quick_check` (every page read once: 0.3 s for a 288 MB file in the page
+    cache here), its first complaint or None; None on PostgreSQL, which checks its own pages.
+    For commands about to write for minutes, so a damaged file is one clear error up front."""
     if not is_sqlite(engine):
         return None
     with engine.connect() as conn:
