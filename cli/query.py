@@ -246,7 +246,8 @@ class _QueryWords(TyperCommand):
 @app.command(cls=_QueryWords)
 def search(
     query: list[str] = typer.Argument(  # noqa: B008 - Typer's way
-        ..., help='Words, "a phrase", OR, -exclude, prefix*.', show_default=False
+        ..., help='Words, "a phrase", OR, -exclude, prefix*.', metavar="WORD",
+        show_default=False,
     ),
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="Most hits to print."),
     language: str | None = typer.Option(None, "--language", "-l", help="Only this language."),
