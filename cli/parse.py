@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 
 from cli.app import app, fail
-from parsers import parse_bytes
+from config import ConfigError, load_settings
+from flows.sandbox import ParseSandbox
 from parsers.errors import DocumentError
 from parsers.model import ParsedDocument
 
@@ -44,7 +45,14 @@ def parse(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     language: str = typer.Option("en", help="Language of the document."),
 ) -> None:
-    """Parse one local file and print its front matter and numbered paragraphs."""
+    """Parse one local file and print its front matter and numbered paragraphs.
+
+    The parser runs in a worker process under the ingest's budget (UNMIG_PARSE_TIMEOUT,
+    UNMIG_PARSE_MEMORY_MB), so a file that would hang or flood an ingest stops here too."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        raise fail(str(exc), code=2) from None
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -53,10 +61,15 @@ def parse(
         raise fail(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise fail(f"{path}: cannot read: {exc.strerror or exc}") from None
+    sandbox = ParseSandbox(
+        workers=1, timeout=settings.parse_timeout, memory_mb=settings.parse_memory_mb
+    )
     try:
-        doc = parse_bytes(data, filename=str(path), language=language)
+        doc = sandbox.parse(data, filename=str(path), language=language)
     except DocumentError as exc:
         raise fail(str(exc)) from None
+    finally:
+        sandbox.close()
     if as_json:
         typer.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import typer
 from sqlalchemy.engine import Engine
+from typer.core import TyperCommand
 
 from cli.app import app, db_app, fail
 from config import ConfigError, Settings, load_settings
@@ -22,6 +23,8 @@ from storage import queries, runs
 from storage.db import (
     SchemaNotReady,
     current_revision,
+    integrity_problem,
+    is_read_only,
     make_engine,
     require_schema,
     safe_url,
@@ -54,12 +57,20 @@ def open_database(*, strict: bool = False) -> Iterator[tuple[Settings, Engine]]:
     try:
         try:
             require_schema(engine)
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:  # unreachable, locked, or not a database at all
             raise fail(f"cannot open the database at {where}: {_first_line(exc.orig)}") from None
         except SchemaNotReady as exc:
             if strict or exc.revision is None:
                 raise fail(str(exc)) from None
             typer.secho(f"unmig: warning: {exc}", err=True, fg=typer.colors.YELLOW)
+        if strict and is_read_only(settings.database_url):
+            raise fail(f"the database at {where} is read-only here: reads work, writes cannot")
+        try:
+            damage = integrity_problem(engine) if strict else None
+        except sa.exc.DBAPIError as exc:
+            damage = _first_line(exc.orig)
+        if damage:
+            raise fail(f"the database at {where} is damaged: {damage}")
         try:
             yield settings, engine
         except sa.exc.DBAPIError as exc:
@@ -204,17 +215,52 @@ def diff(
 # --- search -----------------------------------------------------------------------------------
 
 
-@app.command()
+class _QueryWords(TyperCommand):
+    """Reads a word starting with "-" as a query word (an exclusion), not an unknown option,
+    so `unmig search -remittances migration` works as documented; a known option (`-n 5`,
+    `--limit=5`) is still an option, and after `--` everything is query."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if param.param_type_name == "option":
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag and not param.count
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if arg == "--":
+                words.extend(rest)
+            elif name not in takes_value:
+                words.append(arg)
+            else:
+                options.append(arg)
+                value = next(rest, None) if takes_value[name] and "=" not in arg else None
+                if value is not None:
+                    options.append(value)
+        return super().parse_args(ctx, [*options, "--", *words] if words else options)
+
+
+@app.command(cls=_QueryWords)
 def search(
-    query: str = typer.Argument(..., help='Words, "a phrase", OR, -exclude, prefix*.'),
+    query: list[str] = typer.Argument(  # noqa: B008 - Typer's way
+        ..., help='Words, "a phrase", OR, -exclude, prefix*.', metavar="WORD",
+        show_default=False,
+    ),
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="Most hits to print."),
     language: str | None = typer.Option(None, "--language", "-l", help="Only this language."),
 ) -> None:
     """Full-text search over the current versions' paragraphs."""
+    text = " ".join(query)
     with open_database() as (_, engine):
-        hits = queries.search(engine, query, limit=limit, language=language)
+        try:
+            hits = queries.search(engine, text, limit=limit, language=language)
+        except queries.QueryTooLong as exc:
+            raise fail(str(exc)) from None
     if not hits:
-        typer.echo(f"no paragraphs match {query!r}")
+        typer.echo(f"no paragraphs match {text!r}")
         return
     for h in hits:
         where = f"¶{h.number}" if h.number else f"#{h.position}"

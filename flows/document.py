@@ -8,7 +8,8 @@ trying again could help, so the flow can retry the transient ones and record the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,8 +20,10 @@ from flows.pipeline import Pipeline
 from parsers import PARSER_VERSION
 from sources.errors import FetchError, HttpError, NoFileYet
 from sources.records import CatalogRecord
-from storage import catalog, http_cache, runs, versions
+from storage import catalog, http_cache, limits, runs, versions
 from storage.filestore import FileStoreError
+
+log = logging.getLogger(__name__)
 
 
 class Status(StrEnum):
@@ -36,6 +39,7 @@ class Stage(StrEnum):
     DOWNLOAD = "download"
     PARSE = "parse"
     LOAD = "load"
+    STORE = "store"  # the raw file could not be written to the file store (a full disk)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,10 @@ def _database(stage: Stage) -> Iterator[None]:
         yield
     except _DB_GONE as exc:
         raise StageError(stage, exc, transient=True) from exc
+    except sqlalchemy.exc.DataError as exc:
+        # A value the column refuses (limits.check_record should have caught it): this record
+        # only, and at the stage it happened, not an untyped crash at stage `unknown`.
+        raise StageError(stage, exc, transient=False) from exc
 
 
 def _is_transient_fetch(exc: FetchError) -> bool:
@@ -114,6 +122,26 @@ def _stored(pipe: Pipeline, sha256: str) -> bytes:
         raise StageError(Stage.DOWNLOAD, exc, transient=False) from exc
 
 
+def one_record_per_symbol(records: Iterable[CatalogRecord]) -> list[CatalogRecord]:
+    """`records` with, of several claiming one primary symbol, only the owner by
+    `catalog.owner_key` (first-seen order kept), so one run never loads two files for one
+    document; `ingest_document` applies the same rule against the records stored before."""
+    best: dict[str, CatalogRecord] = {}
+    for r in records:
+        held = best.get(r.symbol)
+        if held is None or catalog.owner_key(r.record_id, r.modified) > catalog.owner_key(
+            held.record_id, held.modified
+        ):
+            if held is not None:
+                log.warning("records %s and %s both claim %s; keeping %s (newer 005, then "
+                            "greater id)", held.record_id, r.record_id, r.symbol, r.record_id)
+            best[r.symbol] = r
+        elif held.record_id != r.record_id:
+            log.warning("records %s and %s both claim %s; keeping %s (newer 005, then "
+                        "greater id)", held.record_id, r.record_id, r.symbol, held.record_id)
+    return list(best.values())
+
+
 def owed_records(pipe: Pipeline, found: list[CatalogRecord]) -> list[CatalogRecord]:
     """Records not in `found` whose documents failed or had no file on an earlier run: the
     search window alone would forget them, so they are tried again until they succeed."""
@@ -139,8 +167,22 @@ def ingest_document(
 ) -> Outcome:
     """Fetch, store, parse and load one language version of one record."""
     symbol = record.symbol
+    try:
+        limits.check_record(record)
+    except ValueError as exc:
+        raise StageError(Stage.CATALOG, exc, transient=False) from exc
     with _database(Stage.CATALOG):
         catalog.upsert_catalog_record(pipe.engine, record)
+        owner = catalog.symbol_owner(pipe.engine, symbol)
+    if owner is not None and owner != record.record_id:
+        # Another record claims this symbol and owns it (storage.catalog's identity rule):
+        # loading this one's file too would make a new version on every run, alternately.
+        detail = f"record {owner} owns {symbol}; duplicate record {record.record_id} not loaded"
+        log.warning("%s", detail)
+        with _database(Stage.LOAD):
+            current = versions.current_version(pipe.engine, symbol, language)
+        return Outcome(symbol, language, Status.UNCHANGED,
+                       current.version if current else None, detail=detail)
 
     link = record.file_for(language)
     with _database(Stage.LOAD):
@@ -174,7 +216,10 @@ def ingest_document(
         sha256, content = cached.sha256, None
     else:
         content = download.content
-        sha256 = pipe.files.put(content)
+        try:
+            sha256 = pipe.files.put(content)
+        except OSError as exc:  # a full or read-only disk: the next run downloads it again
+            raise StageError(Stage.STORE, exc, transient=False) from exc
         with _database(Stage.LOAD):
             http_cache.save_validators(
                 pipe.engine, link.url if link else download.url,

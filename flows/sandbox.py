@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.util
+import os
 import resource
+import shutil
+import tempfile
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 
 import pebble
 
@@ -31,6 +36,44 @@ class ParseOverMemory(DocumentError):
 def _limit_memory(memory_mb: int) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+_TEMP_PREFIX = "unmig-mp-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _own_temp_dir() -> None:
+    """Give multiprocessing (the forkserver's socket) a temporary folder named after this
+    process, and remove those of processes that are gone.
+
+    multiprocessing makes /tmp/pymp-* and removes it at exit, which a SIGKILL skips: nothing
+    could tell a stale one from another program's live one. Ours carry the pid, so the next
+    start removes exactly the folders of our dead processes."""
+    base = Path(tempfile.gettempdir())
+    for old in base.glob(f"{_TEMP_PREFIX}*"):
+        pid = old.name.removeprefix(_TEMP_PREFIX).split("-", 1)[0]
+        try:
+            mine = old.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    # The attribute multiprocessing.util.get_temp_dir reads and fills; set before its first use.
+    config = multiprocessing.current_process()._config  # noqa: SLF001
+    if config.get("tempdir") is None:
+        path = tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-")
+        config["tempdir"] = path
+        # As get_temp_dir does for its own folder: removed at a normal exit.
+        multiprocessing.util.Finalize(None, shutil.rmtree, args=[path], exitpriority=-100)
 
 
 _shared: dict[tuple[int, float, int], ParseSandbox] = {}
@@ -61,6 +104,7 @@ class ParseSandbox:
         self.timeout = timeout
         self._pool: pebble.ProcessPool | None = None
         if workers > 0:
+            _own_temp_dir()
             self._pool = pebble.ProcessPool(
                 max_workers=workers,
                 # A fresh process now and then keeps pdfminer's caches from growing for months.

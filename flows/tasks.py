@@ -5,7 +5,14 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.document import Outcome, StageError, ingest_document, owed_records
+from flows.document import (
+    _DB_GONE,
+    Outcome,
+    StageError,
+    ingest_document,
+    one_record_per_symbol,
+    owed_records,
+)
 from flows.pipeline import Pipeline
 from flows.windows import Window
 from sources.records import CatalogRecord
@@ -16,7 +23,17 @@ def _transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook 
     return isinstance(exc, StageError) and exc.transient
 
 
-@task(name="discover", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
+def _database_gone(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook signature
+    # Only the database (owed_records) is worth a second discovery: the HTTP client has already
+    # retried every network fault (sources/http.py, UNMIG_RETRIES with backoff), and repeating
+    # the whole search twice more, 10 and 60 s apart, made one that fails for good take
+    # minutes to say so.
+    exc = state.result(raise_on_failure=False)
+    return isinstance(exc, _DB_GONE)
+
+
+@task(name="discover", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=_database_gone,
+      cache_policy=NO_CACHE)
 def discover(
     pipe: Pipeline, window: Window, symbols: list[str] | None, retry_failures: bool
 ) -> list[CatalogRecord]:
@@ -27,6 +44,7 @@ def discover(
         found = list(pipe.source.lookup(symbols))
     else:
         found = list(pipe.source.search(since=window.since, until=window.until))
+    found = one_record_per_symbol(found)
     owed = owed_records(pipe, found) if retry_failures else []
     logger.info("discovered %d records in %s, %d owed a retry", len(found), window, len(owed))
     return found + owed

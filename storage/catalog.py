@@ -11,6 +11,12 @@ The update rule (docs/schema.md states it for downstream users):
   place, all in one transaction.
 - Different content but an older 005 time than the stored one: an out-of-date copy (a slow
   mirror, an overlapping window); it is ignored.
+
+One document identity: when several records claim one primary symbol (a duplicate in the
+catalogue), the document's text comes from one of them only, the *owner*: the record with the
+newest 005 time (a record without one is older than any with one), ties going to the greater
+record id (`owner_key`). Every record is still stored; only the owner's files are loaded, so
+runs never alternate between the two records' files.
 """
 
 from __future__ import annotations
@@ -225,6 +231,27 @@ def get_catalog_record(engine: Engine, symbol: str) -> CatalogRecord | None:
             .limit(1)
         ).scalar()
         return _load(conn, record_id) if record_id is not None else None
+
+
+def owner_key(record_id: str, modified: dt.datetime | None) -> tuple:
+    """Sort key of the document-identity rule above: the greatest key owns the symbol."""
+    if modified is not None and modified.tzinfo is None:
+        modified = modified.replace(tzinfo=dt.UTC)
+    return (modified is not None, modified, record_id)
+
+
+def symbol_owner(engine: Engine, symbol: str) -> str | None:
+    """The record id that owns `symbol` among the stored records carrying it as their primary
+    symbol (see `owner_key`); None when no stored record does."""
+    with engine.connect() as conn:
+        claims = conn.execute(
+            sa.select(CatalogEntry.record_id, CatalogEntry.modified)
+            .join(CatalogSymbol, CatalogSymbol.record_id == CatalogEntry.record_id)
+            .where(CatalogSymbol.symbol == symbol, CatalogSymbol.position == 0)
+        ).all()
+    if not claims:
+        return None
+    return max(claims, key=lambda c: owner_key(c.record_id, c.modified)).record_id
 
 
 def watermark(engine: Engine) -> dt.datetime | None:

@@ -183,10 +183,17 @@ def _paragraphs(conn: Connection, version_id: int, *, with_text: bool = True) ->
     return [StoredParagraph(*r[:6], tuple(r[6] or ())) for r in rows]
 
 
+# document_versions.version is a 32-bit integer; a larger number is no version at all (and on
+# SQLite, past 64 bits, an OverflowError in the driver rather than an empty answer).
+_MAX_VERSION = 2**31 - 1
+
+
 def get_document(
     engine: Engine, symbol: str, *, language: str = "en", version: int | None = None
 ) -> DocumentView | None:
     """One version (default: the current one) with its paragraphs and footnotes."""
+    if version is not None and not 1 <= version <= _MAX_VERSION:
+        return None
     v = DocumentVersion
     where = [v.symbol == symbol, v.language == language]
     where.append(v.valid_to.is_(None) if version is None else v.version == version)
@@ -247,11 +254,12 @@ def diff_versions(
     """Paragraph-by-paragraph changes from version `v1` to `v2`. LookupError names a missing
     version."""
     v = DocumentVersion
+    asked = [n for n in (v1, v2) if 1 <= n <= _MAX_VERSION]
     with engine.connect() as conn:
         ids = dict(
             conn.execute(
                 sa.select(v.version, v.id).where(
-                    v.symbol == symbol, v.language == language, v.version.in_([v1, v2])
+                    v.symbol == symbol, v.language == language, v.version.in_(asked)
                 )
             ).all()
         )
@@ -363,10 +371,19 @@ _TOKEN = re.compile(r'-?"[^"]*"?|\S+')
 
 
 @dataclass(frozen=True)
-class _Term:
+class _Term:  # hashable: repeated terms are merged
     text: str
     kind: Literal["word", "phrase", "prefix"]
     negate: bool
+
+
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_TERMS = 32  # distinct terms in all; PostgreSQL's planning time grows with their square
+
+
+class QueryTooLong(ValueError):
+    """A search query over the caps above: refused whole rather than cut where it may change
+    what it means."""
 
 
 def parse_query(query: str) -> list[list[_Term]]:
@@ -374,8 +391,13 @@ def parse_query(query: str) -> list[list[_Term]]:
 
     Words and "quoted phrases" are ANDed; OR separates alternatives; -word excludes; a trailing
     * on a word is a prefix search. Punctuation is just text. A group with nothing but
-    exclusions is dropped (FTS5 cannot express it).
+    exclusions is dropped (FTS5 cannot express it). A term repeated within a group, and a group
+    repeated, count once. QueryTooLong past MAX_QUERY_CHARS or MAX_QUERY_TERMS.
     """
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLong(
+            f"search query of {len(query)} characters (at most {MAX_QUERY_CHARS})"
+        )
     groups: list[list[_Term]] = [[]]
     for tok in _TOKEN.findall(query):
         if tok == "OR":
@@ -390,9 +412,17 @@ def parse_query(query: str) -> list[list[_Term]]:
             kind, body = "prefix", tok.rstrip("*")
         else:
             kind, body = "word", tok
-        if body.strip():
-            groups[-1].append(_Term(body, kind, negate))
-    return [g for g in groups if any(not t.negate for t in g)]
+        term = _Term(body, kind, negate)
+        if body.strip() and term not in groups[-1]:
+            groups[-1].append(term)
+    kept: list[list[_Term]] = []
+    for g in groups:
+        if any(not t.negate for t in g) and g not in kept:
+            kept.append(g)
+    terms = len({t for g in kept for t in g})
+    if terms > MAX_QUERY_TERMS:
+        raise QueryTooLong(f"search query of {terms} distinct terms (at most {MAX_QUERY_TERMS})")
+    return kept
 
 
 def fts5_query(query: str) -> str:
@@ -423,7 +453,11 @@ def _tsquery_sql(query: str) -> tuple[str, dict[str, str]]:
         if t.kind == "phrase":
             return f"phraseto_tsquery('{FTS_CONFIG}'::regconfig, :{name})"
         if t.kind == "prefix":
-            return f"to_tsquery('{FTS_CONFIG}'::regconfig, quote_literal(:{name}) || ':*')"
+            # One quoted tsquery lexeme, backslash and quote escaped the way tsquery input
+            # reads them: whatever the text holds, it stays inside the quotes (quote_literal
+            # made E'...' strings that tsquery does not know, so `x\)*` was a syntax error).
+            params[name] = "'" + t.text.replace("\\", "\\\\").replace("'", "''") + "':*"
+            return f"to_tsquery('{FTS_CONFIG}'::regconfig, :{name})"
         return f"plainto_tsquery('{FTS_CONFIG}'::regconfig, :{name})"
 
     groups = []

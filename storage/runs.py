@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from storage._sql import clean, utcnow
 from storage.db import advisory_lock, write_transaction
+from storage.limits import LANGUAGE_BYTES, SYMBOL_BYTES, URL_BYTES, bounded
 from storage.models import IngestFailure, IngestRun
 
 MAX_ERROR_CHARS = 4000  # a message, not a whole traceback
@@ -102,7 +103,11 @@ def record_failure(
     same (symbol, language) at other stages are closed, superseded by this one."""
     f = IngestFailure
     now = utcnow()
-    stage = str(stage)
+    # The failure of a record refused for an over-long value must not fail the same way.
+    symbol = bounded(clean(symbol) or "", SYMBOL_BYTES)
+    language = bounded(language, LANGUAGE_BYTES) if language is not None else None
+    url = bounded(clean(url) or "", URL_BYTES) if url is not None else None
+    stage = bounded(str(stage), 20)
     item = [f.symbol == symbol, f.resolved_at.is_(None)]
     item.append(f.language.is_(None) if language is None else f.language == language)
     same = [*item, f.stage == stage]

@@ -128,3 +128,78 @@ def test_a_failed_run_ends_in_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "unmig: error: ingest failed: ValueError: window starts after it ends" in done.stderr
     assert not [line for line in done.stderr.splitlines() if line.startswith("unmig: error")][1:]
+
+
+# -- issue 13: `unmig parse` under the ingest's budget; no temporary folder left by a SIGKILL --
+
+
+def _repeated_content_pdf(times: int = 200_000) -> bytes:
+    """One page whose content is the same small stream listed `times` times: pdfminer runs
+    for minutes and takes gigabytes on it."""
+    from tests.reliability.hostile import FONT, TEXT, build_pdf, stream
+
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ["
+            + b"4 0 R " * times + b"] /Resources << /Font << /F1 5 0 R >> >> >>")
+    return build_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                      b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, stream(TEXT), FONT])
+
+
+def _nested_html(depth: int = 200_000) -> bytes:
+    body = b"<div>" * depth + b"1. Migration." + b"</div>" * depth
+    return b"<html><body>" + body + b"</body></html>"
+
+
+@pytest.mark.parametrize(("name", "make"), [("repeat.pdf", _repeated_content_pdf),
+                                            ("nested.html", _nested_html)])
+def test_parse_runs_under_the_ingest_budget(tmp_path: Path, name: str, make) -> None:
+    import time
+
+    path = _write(tmp_path / name, make())
+    t0 = time.monotonic()
+    done = subprocess.run([*UNMIG, "parse", str(path)], capture_output=True, text=True,
+                          timeout=60, cwd=REPO, env={**os.environ, "UNMIG_PARSE_TIMEOUT": "3"})
+    took = time.monotonic() - t0
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"unmig: error: {path}: parse exceeded its time budget: over 3 s"]
+    assert took < 20, took
+
+
+_SANDBOX_PARSE = """
+import sys
+from flows.sandbox import ParseSandbox
+sandbox = ParseSandbox(workers=1, timeout=120, memory_mb=2048)
+data = open(sys.argv[1], "rb").read()
+print(sandbox.parse(data, filename=sys.argv[1], language="en").paragraphs[0].text)
+sandbox.close()
+"""
+
+
+def test_a_killed_process_leaves_no_temporary_folder(tmp_path: Path, seeds_dir: Path) -> None:
+    """The parse sandbox (as an ingest and `unmig parse` run it) SIGKILLed mid-parse: the next
+    one to start removes the temporary folder the killed one could not."""
+    import signal
+    import time
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    path = _write(tmp_path / "repeat.pdf", _repeated_content_pdf())
+    victim = subprocess.Popen([sys.executable, "-c", _SANDBOX_PARSE, str(path)], cwd=REPO,
+                              env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(temp.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any(temp.iterdir()), "the sandbox never made its temporary folder"
+        time.sleep(1)  # the worker is parsing now
+    finally:
+        os.killpg(victim.pid, signal.SIGKILL)  # the group: the worker too, not left to spin
+        victim.wait(timeout=30)
+    assert list(temp.iterdir())  # what a SIGKILL leaves: the cleanup at exit never ran
+    done = subprocess.run([sys.executable, "-c", _SANDBOX_PARSE,
+                           str(seeds_dir / "000_869cbad1eecc4c8c.txt")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert list(temp.iterdir()) == []

@@ -4,6 +4,7 @@ engines, and the local replay server standing in for the UN Digital Library."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,24 @@ def test_ingest_loads_what_it_can_and_records_the_rest(corpus, env, db_url: str)
         assert _rows(db_url, "select symbol from ingest_failures where resolved_at is null") == [
             (corpus.no_file,)
         ]
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+def test_a_search_that_fails_for_good_says_so_in_seconds(corpus, env, db_url: str) -> None:
+    """The HTTP client's retries are the only ones on a failing search (the discover task
+    repeated them twice more, 10 and 60 s apart: 87 to 108 s before the run said so)."""
+    from flows.ingest import ingest
+
+    with ReplayServer(corpus.archive) as server:
+        env(server)
+        server.fail("/search", Fault.ERROR_500)
+        t0 = time.monotonic()
+        state = ingest(since=D(2024, 1, 1), until=D(2024, 12, 31), return_state=True)
+        took = time.monotonic() - t0
+        assert state.is_failed()
+        assert len(server.hits("/search*")) == 3  # UNMIG_RETRIES=2: one request, two retries
+        assert took < 20, took
+        assert _rows(db_url, "select status from ingest_runs") == [("crashed",)]
 
 
 @pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)

@@ -45,6 +45,7 @@ from flows.document import (
     Outcome,
     StageError,
     ingest_document,
+    one_record_per_symbol,
     owed_records,
     record_failed,
 )
@@ -87,7 +88,7 @@ def _bookkeeping(fn: Callable[..., Any], *args: Any, tries: int = 5, **kwargs: A
 
 
 def discover(pipe: Pipeline) -> list[CatalogRecord]:
-    found = list(pipe.source.search(since=None, until=None))
+    found = one_record_per_symbol(pipe.source.search(since=None, until=None))
     return found + owed_records(pipe, found)
 
 

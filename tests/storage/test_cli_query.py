@@ -95,3 +95,111 @@ def test_bad_configuration_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UNMIG_DATABASE_URL", "mysql://u:s3cret@h/db")
     r = run("status")
     assert r.exit_code == 1 and "s3cret" not in r.output and "unsupported" in r.output
+
+
+# -- issue 13: every error one line; an exclusion first; a read-only file system ---------------
+
+
+def _one_line_error(r, *expected: str) -> None:  # noqa: ANN001 - a click Result
+    # An uncaught exception would be the runner's `exception` (exit code 1 too), not SystemExit.
+    assert isinstance(r.exception, SystemExit) and r.exit_code == 1, (r.exception, r.output)
+    assert "Traceback" not in r.output
+    last = r.output.strip().splitlines()[-1]
+    assert last.startswith("unmig: error: "), r.output
+    for text in expected:
+        assert text in last, r.output
+
+
+def test_search_takes_an_exclusion_as_first_word(cli_env: str) -> None:
+    assert run("db", "upgrade").exit_code == 0
+    _fill(cli_env)
+    # Paragraph 2 speaks of remittances; paragraph 3 of costs (and remittance costs).
+    r = run("search", "-remittances", "costs")
+    assert r.exit_code == 0, r.output
+    assert "no paragraphs match '-remittances costs'" in r.output
+    r = run("search", "-halve", "remittances")
+    assert r.exit_code == 0 and f"{SYMBOL} [en] v2 ¶2" in r.output, r.output
+    assert "¶3" not in r.output
+    r = run("search", "-n", "1", "--", "-halve", "remittance*")
+    assert r.exit_code == 0 and r.output.count(SYMBOL) == 1, r.output
+    r = run("search", "remittances", "--limit=1", "-l", "en")
+    assert r.exit_code == 0 and r.output.count(SYMBOL) == 1, r.output
+    _one_line_error(run("search", *["remittances"] * 100), "1199 characters")
+    _one_line_error(run("search", *[f"w{i}" for i in range(40)]), "40 distinct terms")
+
+
+def test_absurd_version_numbers_are_one_line(cli_env: str) -> None:
+    assert run("db", "upgrade").exit_code == 0
+    _fill(cli_env)
+    huge = "999999999999999999999"
+    _one_line_error(run("show", SYMBOL, "--version", huge), f"has no version {huge}")
+    _one_line_error(run("show", SYMBOL, "--version", "2147483648"), "(latest is 2)")
+    _one_line_error(run("diff", SYMBOL, "1", huge), f"has no version {huge}")
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("damage", ["header", "pages"])
+def test_a_damaged_sqlite_file_is_one_line(cli_env: str, damage: str) -> None:
+    import random
+
+    import cli.ingest  # noqa: F401 - registers `ingest`
+
+    assert run("db", "upgrade").exit_code == 0
+    _fill(cli_env)
+    path = make_engine(cli_env).url.database
+    data = bytearray(open(path, "rb").read())  # noqa: SIM115, PTH123
+    rng = random.Random(13)
+    span = slice(0, 100) if damage == "header" else slice(4096, len(data))
+    data[span] = rng.randbytes(len(data[span]))
+    open(path, "wb").write(data)  # noqa: SIM115, PTH123
+    for args in (["status"], ["search", "remittances"], ["show", SYMBOL], ["ingest"]):
+        r = run(*args)
+        if r.exit_code == 0:  # a read that never touched a damaged page
+            continue
+        _one_line_error(r, "database")
+
+
+def _read_only_prefix(folder: str) -> list[str] | None:
+    """A command prefix that runs the rest in a private mount namespace where `folder` is a
+    read-only file system; None where this machine does not allow it."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        return None
+    user = ["-r"] if os.geteuid() != 0 else []
+    mount = (f"mount --bind '{folder}' '{folder}' && "
+             f"mount -o remount,ro,bind '{folder}' '{folder}' && exec \"$@\"")
+    prefix = ["unshare", *user, "-m", "sh", "-c", mount, "sh"]
+    probe = subprocess.run([*prefix, "sh", "-c", f"! touch '{folder}/probe'"],
+                           capture_output=True, timeout=30)
+    return prefix if probe.returncode == 0 else None
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)
+def test_reads_work_on_a_read_only_file_system(cli_env: str) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert run("db", "upgrade").exit_code == 0
+    _fill(cli_env)
+    folder = str(Path(make_engine(cli_env).url.database).parent)
+    prefix = _read_only_prefix(folder)
+    if prefix is None:
+        pytest.skip("no private mount namespace here (unshare -m) to make a read-only disk")
+    repo = Path(__file__).resolve().parents[2]
+
+    def unmig(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*prefix, sys.executable, "-m", "cli.main", *args], cwd=repo,
+                              capture_output=True, text=True, timeout=120)
+
+    for args, expected in ((["status"], "2 versions in all"),
+                           (["search", "remittances"], f"{SYMBOL} [en] v2 ¶2"),
+                           (["show", SYMBOL], "halve remittance costs")):
+        done = unmig(*args)
+        assert done.returncode == 0 and expected in done.stdout, (args, done.stdout, done.stderr)
+    done = unmig("ingest")
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        f"unmig: error: the database at {cli_env} is read-only here: reads work, writes cannot"]

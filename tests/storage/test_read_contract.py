@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -134,6 +135,39 @@ def test_search_never_fails_on_odd_queries(engine: Engine) -> None:
         assert isinstance(queries.search(engine, query), list), query
     assert queries.search(engine, "remit* -costs")  # prefix and exclusion both work
     assert len(queries.search(engine, '"transfer costs" OR "migrant workers"')) == 2
+
+
+# Punctuation in a prefix term that tsquery (or FTS5) syntax would read as an operator.
+STRUCTURE_CASES = (
+    ("x\\)*", set()),  # was a tsquery syntax error on PostgreSQL
+    ("zz\\|remittances*", set()),  # acted as "zz OR remittances*"
+    ("zz|remittances*", set()),
+    ("zz&!remittances*", set()),
+    ("zz'||'remittances*", set()),
+    ("remittances\\*", {"2", "3"}),
+    ("remit\\:*", {"2", "3"}),  # punctuation is just text, around a word that matches
+)
+
+
+def test_search_text_cannot_change_the_query_structure(engine: Engine) -> None:
+    load(engine, make_doc())
+    for query, numbers in STRUCTURE_CASES:
+        assert {h.number for h in queries.search(engine, query)} == numbers, query
+
+
+def test_search_caps_and_repeated_terms(engine: Engine) -> None:
+    load(engine, make_doc())
+    # 2,000 copies of one term took PostgreSQL 53 to 60 s (planning time grows with the
+    # square of the terms); they are one term.
+    t0 = time.monotonic()
+    assert {h.number for h in queries.search(engine, " ".join(["remit*"] * 140))} == {"2", "3"}
+    assert {h.number for h in queries.search(engine, " OR ".join(["remittances"] * 60))} == {
+        "2", "3"}
+    assert time.monotonic() - t0 < 5
+    with pytest.raises(queries.QueryTooLong, match="distinct terms"):
+        queries.search(engine, " ".join(f"w{i}" for i in range(queries.MAX_QUERY_TERMS + 1)))
+    with pytest.raises(queries.QueryTooLong, match="characters"):
+        queries.search(engine, "remittances " * 100)
 
 
 def test_fts5_query_translation() -> None:
