@@ -31,6 +31,7 @@ from parsers.model import (
     SubItem,
 )
 from parsers.normalise import clean_chars, collapse
+from parsers.sections import SectionPath, label_kind
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -60,12 +61,6 @@ _DIRECT = 100
 # so a year or an amount that opens a sentence is never read as one); "(a)\t", "(iv)\t".
 _NUMBER_RE = re.compile(r"(\d{1,3}[A-Z]?(?:\.\d{1,3})?|[A-Z]\.\d{1,3})\.?\t+")
 _ITEM_RE = re.compile(r"\(([a-z]{1,2}|[ivxl]{1,6})\)\t+")
-_HEADING_LABEL_RE = re.compile(r"(?:[IVXL]{1,6}|[A-Z]|\d{1,2}[A-Z]?(?:\.\d{1,2})*)\.\s")
-_BARE_LABEL_RE = re.compile(
-    r"(?:Annex|Appendix|Enclosure|Attachment|Part|Section|Chapter|Programme|Subprogramme)"
-    r"(?:\s+[\dIVXLA-Z][\w.]*)?\*?",
-)
-_ANNEX_RE = re.compile(r"(?:Annex|Annexes|Appendix|Enclosure)(?:\s+[\dIVXLA-Z]+)?\*?")
 _CAPTION_LABEL_RE = re.compile(r"(?:Table|Figure|Chart|Map|Box)\s+[\w.\-]+")
 _UNIT_LINE_RE = re.compile(r"\(.*\)")
 _FRAME_NOTE_RE = re.compile(r"(\*+)\t+(.*)", re.DOTALL)
@@ -498,7 +493,7 @@ def _may_title_table(b: _Block) -> bool:
     """An unlabelled heading of level 3 or above (bold, over the table). The italic `_ H_4`
     and deeper styles are subsection headings even right above a table: in A/80/604/Add.12
     "Vacancy rates" heads the table and the two paragraphs after it that discuss it."""
-    if b.level is None or _HEADING_LABEL_RE.match(b.text) or _BARE_LABEL_RE.fullmatch(b.text):
+    if b.level is None or label_kind(b.text, "") is not None:
         return False
     level = b.level - _DIRECT if b.level >= _DIRECT else b.level
     return level <= 3
@@ -507,61 +502,26 @@ def _may_title_table(b: _Block) -> bool:
 class _Builder:
     def __init__(self) -> None:
         self.records: list[_Record] = []
-        # Open headings, outermost first: (level, text, label kind); levels strictly increase.
-        self.stack: list[tuple[float, str, str | None]] = []
-        self.heading_run = False  # the last block was a heading: the next one may nest
+        self.sections = SectionPath()
         self.cur: _Record | None = None  # the paragraph sub-items attach to
-        self.last_letter = ""  # the last "A."-style heading label, to read "I." after "H."
 
     @property
     def section(self) -> tuple[str, ...]:
-        return tuple(t for _, t, _ in self.stack)
+        return self.sections.path
 
     def heading(self, level: float, text: str) -> None:
         self.cur = None
-        kind = _label_kind(text, self.last_letter)
-        if kind == "letter":
-            self.last_letter = text[0]
         if level >= _DIRECT:
-            level = _KIND_LEVELS.get(kind or "", level - _DIRECT)
-        if _ANNEX_RE.fullmatch(text):
-            # "Annex", "Annex II", "Appendix": outside every section of the body.
-            self.stack.clear()
-            level = 0
-        elif kind is not None:
-            # "B." closes "A." and all under it, "Subprogramme 2" closes "Subprogramme 1".
-            for idx in range(len(self.stack) - 1, -1, -1):
-                if self.stack[idx][2] == kind:
-                    del self.stack[idx:]
-                    break
-        if kind is not None and kind not in _KIND_LEVELS:
-            # A bare label ("Subprogramme 1", "Part I") ranks above the headings of its own
-            # style that follow its title ("Objective", "Strategy" are under "Subprogramme 1").
-            level -= 0.5
-        top_bare = bool(self.stack) and self.stack[-1][2] not in (None, *_KIND_LEVELS)
-        if self.heading_run and self.stack and (self.stack[-1][0] >= level or top_bare):
-            # Nothing between two headings of one rank: the second is under the first
-            # ("Annex" + its title, "A. Proposed programme plan" + "Overall orientation",
-            # "Result 1: ..." + "Programme performance in 2025 and target for 2027"). A bare
-            # label's title stays with the label, above the label's other subheadings.
-            top_level, top_text, top_kind = self.stack[-1]
-            if top_kind in _KIND_LEVELS and kind is None:
-                # A labelled heading heads the unlabelled ones of its style that follow it.
-                floor = self.stack[-2][0] if len(self.stack) > 1 else level - 1
-                self.stack[-1] = ((floor + level) / 2, top_text, top_kind)
-            else:
-                level = top_level + (0.25 if top_kind and top_kind not in _KIND_LEVELS else 0.5)
+            # A level set on the paragraph by hand: the label decides where there is one.
+            self.sections.heading(level - _DIRECT, text, label_first=True)
         else:
-            while self.stack and self.stack[-1][0] >= level:
-                self.stack.pop()
-        self.stack.append((level, text, kind))
-        self.heading_run = True
+            self.sections.heading(level, text)
 
     def record(self, kind: ParagraphKind, number: str | None, text: str,
                markers: tuple[str, ...]) -> _Record:
         rec = _Record(kind, number, self.section, [text] if text else [], [], list(markers))
         self.records.append(rec)
-        self.heading_run = False
+        self.sections.body()
         return rec
 
     def paragraph(self, b: _Block) -> None:
@@ -587,24 +547,6 @@ def _norm(text: str) -> str:
     return collapse(clean_chars(text))
 
 
-_KIND_LEVELS = {"roman": 1, "letter": 2, "digit": 3}
-
-
-def _label_kind(text: str, last_letter: str) -> str | None:
-    """ "roman", "letter", "digit" for "II. ...", "B. ...", "2. ..." ("I." right after "H." is
-    a letter); the word for a bare label ("Subprogramme 2" -> "subprogramme"); else None."""
-    if m := _HEADING_LABEL_RE.match(text):
-        label = m.group(0).strip(" .")
-        if label[0].isdigit():
-            return "digit"
-        if len(label) == 1 and last_letter and ord(label) == ord(last_letter) + 1:
-            return "letter"
-        if re.fullmatch(r"[IVXL]+", label) and (len(label) > 1 or label in "IVX"):
-            return "roman"
-        return "letter"
-    if _BARE_LABEL_RE.fullmatch(text) and " " in text:
-        return text.split()[0].lower()
-    return None
 
 
 def _build_body(blocks: list[_Block | _Table]) -> tuple[list[_Record], list[tuple[str, str]]]:
