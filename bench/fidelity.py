@@ -30,7 +30,7 @@ import shutil
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,22 +213,29 @@ def pairs(directory: Path) -> list[tuple[str, Path, Path]]:
     return out
 
 
+def parse_file(path: Path) -> ParsedDocument:
+    from parsers import parse_docx, parse_pdf
+
+    reader = parse_docx if path.suffix == ".docx" else parse_pdf
+    return reader(path.read_bytes(), filename=path.name)
+
+
 def measure(
     directory: Path = DEFAULT_DIR,
     decisions: Iterable[Decision] | None = None,
     only: Iterable[str] | None = None,
+    parse: Callable[[Path], ParsedDocument] = parse_file,
 ) -> list[DocFigures]:
-    """Parse every PDF/Word pair in `directory` and return the figures per document."""
-    from parsers import parse_docx, parse_pdf
-
+    """Parse every PDF/Word pair in `directory` and return the figures per document
+    (`parse` may be a cached one: the tests share their parses)."""
     decisions = list(load_decisions() if decisions is None else decisions)
     wanted = set(only) if only else None
     out = []
     for stem, pdf_path, docx_path in pairs(directory):
         if wanted is not None and stem not in wanted:
             continue
-        word = parse_docx(docx_path.read_bytes(), filename=docx_path.name)
-        pdf = parse_pdf(pdf_path.read_bytes(), filename=pdf_path.name)
+        word = parse(docx_path)
+        pdf = parse(pdf_path)
         out.append(compare(stem, word, pdf, decisions))
     return out
 

@@ -17,7 +17,7 @@ from parsers.model import ParsedDocument
 
 # Bump whenever the output for some input changes (stored documents are re-parsed when their
 # parser_version is older). Calendar style: YEAR.MONTH.N.
-PARSER_VERSION = "2026.11.3"
+PARSER_VERSION = "2026.11.4"
 
 __all__ = ["PARSER_VERSION", "parse_bytes", "parse_docx", "parse_html", "parse_pdf", "parse_text"]
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from parsers.lines import Line
 from parsers.model import DocumentType, FrontMatter
+from parsers.sections import is_bare_label
 
 MONTHS = {
     m: i
@@ -39,7 +40,7 @@ _SESSION_RE = re.compile(
 )
 _AGENDA_RE = re.compile(
     r"(?:Agenda items?|Items?) (\d+(?: ?\([a-z]{1,4}\))?(?:(?:,| and) \d+(?: ?\([a-z]{1,4}\))?)*)"
-    r"(?: of the (?:preliminary|provisional) list)?\*?"
+    r"(?: of the (?:preliminary|provisional) list)?\**"
 )
 _DISTR_RE = re.compile(r"Distr\.?:? ?([A-Z][a-z]+)")
 _ORIGINAL_RE = re.compile(r"Original:\s*([A-Z][a-z]+(?:[/,] ?[A-Z][a-z]+)*)")
@@ -103,7 +104,8 @@ def _masthead_field(seg: str, f: dict) -> bool:
         return True
     if m := _AGENDA_RE.fullmatch(s):
         f.setdefault("agenda_item", _agenda_label(m.group(1)))
-        f["_agenda_title_next"] = True
+        # Each item's own title follows ("Items 138 and 139": two titles).
+        f["_agenda_titles"] = len(re.findall(r"\d+", m.group(1)))
         return True
     return False
 
@@ -166,6 +168,7 @@ def read_front_matter(lines: list[Line]) -> FrontResult:
     title: str | None = None
     subtitle: str | None = None
     saw_masthead = False
+    parts: list[str] = []
     i = 0
     n = len(lines)
     while i < n:
@@ -196,17 +199,18 @@ def read_front_matter(lines: list[Line]) -> FrontResult:
         block = _join(lines[i:j])
         if m := _RES_TITLE_RE.fullmatch(block):
             title = m.group(2)
-            f.pop("_agenda_title_next", None)
+            f.pop("_agenda_titles", None)
             i = j
             continue
         if _DRAFT_RE.fullmatch(block):
             f["_draft"] = True
             subtitle = subtitle or block
-            f.pop("_agenda_title_next", None)
+            f.pop("_agenda_titles", None)
             i = j
             continue
-        if f.pop("_agenda_title_next", False):
-            i = j  # the agenda item's own title: not the document's
+        if f.get("_agenda_titles"):
+            f["_agenda_titles"] -= 1
+            i = j  # an agenda item's own title: not the document's
             continue
         styled_heading = line.heading or line.bold
         if title is None and (saw_masthead or styled_heading) and not block.endswith("."):
@@ -217,7 +221,15 @@ def read_front_matter(lines: list[Line]) -> FrontResult:
             subtitle = block
             i = j
             continue
+        if title is not None and styled_heading and is_bare_label(t):
+            # A fascicle's place under its title: "Part I" + its name, "Section 2" + its
+            # name, "Programme 1" + its name, each a label over a title of its own.
+            parts.append(block)
+            i = j
+            continue
         break
+    if parts:
+        subtitle = " / ".join([subtitle, *parts] if subtitle else parts)
     resolution = bool(f.get("_adopted") or f.get("_draft"))
     front = FrontMatter(
         symbol=f.get("symbol"),

@@ -77,11 +77,12 @@ class SectionPath:
     def extend(self, text: str) -> None:
         """The open heading's text goes on (a heading wrapped over lines)."""
         level, top, kind = self.stack[-1]
-        self.stack[-1] = (level, f"{top} {text}", kind)
+        self.stack[-1] = (level, " ".join(f"{top} {text}".split()), kind)
 
     def heading(self, level: float | None, text: str, *, label_first: bool = False) -> None:
         """Open a heading at `level`; None (or `label_first` where it has a label) takes the
         level its label gives, 3 without one."""
+        text = " ".join(text.split())  # "A.  Mandate": the label's gap is one space
         kind = label_kind(text, self.last_letter)
         if kind == "letter":
             self.last_letter = text[0]

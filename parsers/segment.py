@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from parsers.lines import Line
 from parsers.model import ParagraphKind
 from parsers.normalise import ends_sentence
+from parsers.sections import SectionPath, is_bare_label
 
 # "12. Text" and, in programme budget fascicles, section-prefixed "2.13 Text" or "29A.4 Text"
 # (an annex's "A.1 Text" too).
@@ -123,8 +124,10 @@ class _Segmenter:
         self.styled = styled
         self.drafts: list[Draft] = []
         self.cur: Draft | None = None
-        self.root: tuple[str, ...] = ()
-        self.stack: list[tuple[int, str, str]] = []  # (level, label, text)
+        self.root: tuple[str, ...] = ()  # an annex and its title, above every heading in it
+        self.sections = SectionPath()
+        self.body_size = _body_size(lines) if styled else 0.0
+        self.heading_size = 0.0  # type size of the open heading's first line
         self.series = 0
         self.last: str | None = None  # the last paragraph number seen ("12", "2.13")
         self.pending: deque[str] = deque()
@@ -140,7 +143,17 @@ class _Segmenter:
 
     # -- structure -------------------------------------------------------------------------
     def section(self) -> tuple[str, ...]:
-        return self.root + tuple(text for _, _, text in self.stack)
+        return self.root + self.sections.path
+
+    def style_level(self, line: Line) -> int:
+        """A printed heading's level from its type, as the house styles print them: `HCh`
+        (body size + 4, bold) 1, `H1` (+2, bold) 2, `H23` (body size, bold) 3, `H4` (italic) 4."""
+        over = line.size - self.body_size
+        if over >= 3.0:
+            return 1
+        if over >= 1.5:
+            return 2
+        return 3 if line.bold else 4
 
     def close(self) -> None:
         if self.cur is not None and not self.cur.empty():
@@ -156,6 +169,7 @@ class _Segmenter:
         the table is recorded right after that paragraph.
         """
         if self.table is None:
+            self.sections.body()
             self.table = Draft(ParagraphKind.TABLE, None, self.section(), self.series)
             if self.cur is None:
                 self.drafts.append(self.table)
@@ -166,6 +180,7 @@ class _Segmenter:
 
     def start(self, kind: ParagraphKind | None, number: str | None, line: Line, text: str) -> None:
         self.close()
+        self.sections.body()
         d = Draft(kind, number, self.section(), self.series, after_heading=self.after_heading)
         d.starts_lower = text[:1].islower()
         if text:
@@ -205,12 +220,11 @@ class _Segmenter:
             if not (line.bold or line.heading or self.strong_start(line)):
                 return None
             level = 1 if re.fullmatch(_ROMAN, label) else 2
-            if level == 1 and len(label) == 1:
-                # "I." after "H." is a letter, not a Roman one.
-                prev_letter = next((lab for lv, lab, _ in reversed(self.stack) if lv == 2), None)
-                if prev_letter and _letter_next(prev_letter) == label:
-                    level = 2
-            return level, label, t
+            # "I." after "H." is a letter, not a Roman one.
+            last = self.sections.last_letter
+            if level == 1 and len(label) == 1 and last and _letter_next(last) == label:
+                level = 2
+            return (self.style_level(line) if self.styled else level), label, t
         if line.heading and len(t) <= 200 and not t.endswith("."):
             return 3, "", t
         if self.styled and self.is_heading_line(line) and (
@@ -218,7 +232,7 @@ class _Segmenter:
                           and not _ITEM_RE.match(t) and not t.endswith(","))
         ):
             # Bold, or (in a report) italic or hanging left of the text: a minor heading.
-            return 4, "", t
+            return self.style_level(line), "", t
         return None
 
     def item_of(self, line: Line, t: str) -> tuple[str, str] | None:
@@ -334,8 +348,7 @@ class _Segmenter:
             self.open_annex(t)
             return
         if self.heading_open and self.heading_continues(line, t):
-            label_level, label, text = self.stack[-1]
-            self.stack[-1] = (label_level, label, f"{text} {t}")
+            self.sections.extend(t)
             self.heading_open -= 1
             return
         self.heading_open = 0
@@ -343,7 +356,7 @@ class _Segmenter:
                 and (_NUM_RE.match(t) or _PREFIXED_RE.match(t)) and self.is_heading_line(line)):
             # A numbered heading ("1. Other revenue and adjustments") is not a paragraph.
             self.close_annex_title()
-            self.on_heading(3, t.split(" ", 1)[0], t)
+            self.on_heading(self.style_level(line), t.split(" ", 1)[0], t, line)
             return
         num = self.number_of(line, t)
         if num is not None:
@@ -356,7 +369,7 @@ class _Segmenter:
             return
         if heading is not None:
             self.close_annex_title()
-            self.on_heading(*heading)
+            self.on_heading(*heading, line)
             return
         if self.annex_title is not None:
             if not self.annex_title and not self.styled and not t.endswith(".") and len(t) < 150:
@@ -382,11 +395,15 @@ class _Segmenter:
         self.cur.markers.extend(line.markers)
 
     def heading_continues(self, line: Line, t: str) -> bool:
-        if line.gap or _NUM_RE.match(t) or _HEADING_RE.match(t) or _ITEM_RE.match(t):
-            return False
-        if self.styled or line.heading:
-            return line.bold or line.heading
-        last_word = self.stack[-1][2].rsplit(" ", 1)[-1].lower()
+        top = self.sections.top()
+        if (top is None or line.gap or _NUM_RE.match(t) or _HEADING_RE.match(t)
+                or _ITEM_RE.match(t) or is_bare_label(top[1])):
+            return False  # a bare label's title is a heading of its own, under it
+        if self.styled:
+            return line.bold and abs(line.size - self.heading_size) < 0.5
+        if line.heading:
+            return True
+        last_word = top[1].rsplit(" ", 1)[-1].lower()
         return len(t) < 120 and (t[0].islower() or last_word in _CONNECTORS)
 
     def numbered_kind(self) -> ParagraphKind:
@@ -401,10 +418,13 @@ class _Segmenter:
             self.close()
             self.series += 1
             self.pending.clear()
-            if self.after_heading and self.stack and not self.stack[-1][1]:
+            top = self.sections.top()
+            if self.after_heading and top is not None and top[2] is None:
                 # A declaration adopted in the text: its (unlabelled) title heads its numbering.
-                self.root, self.stack = self.section(), []
+                self.root = self.section()
+                self.sections.clear()
         self.preamble = False
+        self.sections.body()
         if not rest:
             self.close()
             self.pending.append(n)
@@ -416,11 +436,10 @@ class _Segmenter:
         self.cur.note_after = last if restart else None
         self.last = n
 
-    def on_heading(self, level: int, label: str, text: str) -> None:
+    def on_heading(self, level: int, label: str, text: str, line: Line) -> None:
         self.close()
-        while self.stack and self.stack[-1][0] >= level:
-            self.stack.pop()
-        self.stack.append((level, label, text))
+        self.sections.heading(level, text)
+        self.heading_size = line.size
         self.heading_open = _MAX_HEADING_LINES - 1
         self.after_heading = True
         self.preamble = False
@@ -432,7 +451,7 @@ class _Segmenter:
         self.last = None
         self.pending.clear()
         self.preamble = False
-        self.stack = []
+        self.sections.clear()
         self.root = (t.rstrip("*"),)
         self.annex_title = []
         self.after_heading = True
@@ -455,6 +474,15 @@ class _Segmenter:
             return
         cur.add(t)
         cur.markers.extend(line.markers)
+
+
+def _body_size(lines: list[Line]) -> float:
+    """The type size most of the text is set in (tables aside)."""
+    sizes: dict[float, int] = {}
+    for ln in lines:
+        if ln.size and not ln.table:
+            sizes[ln.size] = sizes.get(ln.size, 0) + len(ln.text)
+    return max(sizes, key=sizes.__getitem__) if sizes else 0.0
 
 
 def _next_numbers(drafts: list[Draft]) -> list[int | None]:

@@ -6,27 +6,19 @@ Each case was checked against the rendered page (pdftoppm); the fidelity floors
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from parsers import parse_bytes
 from parsers.model import ParagraphKind, ParsedDocument
 
 
 @pytest.fixture(scope="module")
-def real(shared: Path):
+def real(shared: Path, parsed):
     d = shared / "real-docs"
     if not any(d.glob("*.pdf")):
         pytest.skip(f"no real reports in {d}")
-
-    @cache
-    def parse(stem: str) -> ParsedDocument:
-        path = d / f"{stem}.pdf"
-        return parse_bytes(path.read_bytes(), filename=path.name)
-
-    return parse
+    return lambda stem: parsed(d / f"{stem}.pdf")
 
 
 def _para(doc: ParsedDocument, number: str) -> str:
@@ -81,3 +73,24 @@ def test_a_tables_year_columns_are_not_footnotes(real) -> None:
     # The rule over "2025 2025 2026 2027" in a deliverables table starts in its columns.
     note = next(f for f in real("A_81_6_Sect.10").footnotes if f.marker == "***")
     assert note.text.endswith("for the consideration of the Assembly.")
+
+
+def test_a_fascicles_masthead_and_place(real) -> None:
+    front = real("A_81_6_Sect.2").front
+    # "Items 138 and 139 of the preliminary list**": two items, two titles of their own.
+    assert front.agenda_item == "138 and 139"
+    assert front.title == "Proposed programme budget for 2027"
+    assert front.subtitle is not None and front.subtitle.startswith(
+        "Part I Overall policymaking, direction and coordination / Section 2 ")
+
+
+def test_heading_levels_follow_the_type(real) -> None:
+    # 14-point "A." and "Overall orientation" over 12-point "Mandates and background"; a bare
+    # label keeps its title under it, and 10-point bold result headings nest under 12-point.
+    doc = real("A_81_6_Sect.2")
+    sections = {p.number: p.section for p in doc.paragraphs if p.number}
+    a = "A. Proposed programme plan for 2027 and programme performance in 2025"
+    assert sections["2.1"] == (a, "Overall orientation", "Mandates and background")
+    assert sections["2.20"] == (a, "Programme of work", "Subprogramme 1",
+                                "General Assembly and Economic and Social Council affairs",
+                                "Objective")
