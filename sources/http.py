@@ -433,41 +433,87 @@ def make_session(
     return session
 
 
-class HostPolicy:
-    """Which hosts may be fetched from: the allow-list plus the configured source and ODS hosts.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
-    Entries are host names compared case-insensitively; an entry starting with "." allows that
-    domain's subdomains (".un.org"). Only http and https URLs pass.
+
+@dataclass(frozen=True)
+class _Allowed:
+    scheme: str
+    host: str  # lower case; starting with "." for a domain's subdomains
+    port: int
+
+    def admits(self, scheme: str, host: str, port: int) -> bool:
+        if (scheme, port) != (self.scheme, self.port):
+            return False
+        return host.endswith(self.host) if self.host.startswith(".") else host == self.host
+
+
+class HostPolicy:
+    """Which URLs may be fetched: by scheme, host and port, on every hop.
+
+    An allow-list entry is a host name (case-insensitive), a ".domain" allowing its subdomains
+    (".un.org"), optionally with a port ("host:8443") or a scheme ("http://host:8080"). A bare
+    entry means https on port 443; plain http passes only where an entry or the configured
+    source and ODS URLs (always allowed, as written) say so. Every other URL, another scheme
+    (`file:`, `ftp:`) included, is refused with `ForbiddenHost` before any request.
     """
 
     def __init__(self, allowed: Iterable[str], *, always: Iterable[str] = ()) -> None:
-        names = {h.strip().lower() for h in (*allowed, *always) if h and h.strip()}
-        self.exact = {h for h in names if not h.startswith(".")}
-        self.suffixes = tuple(h for h in names if h.startswith("."))
+        self.entries = tuple(
+            entry for text in (*allowed, *always) if (entry := _entry(text)) is not None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HostPolicy:
         always = [
-            urlsplit(u).hostname or ""
-            for u in (settings.source, settings.ods_url)
+            u for u in (settings.source, settings.ods_url)
             if urlsplit(u).scheme in ("http", "https")
         ]
         return cls(settings.allowed_hosts, always=always)
 
+    def refusal(self, url: str) -> str | None:
+        """Why `url` may not be fetched, or None if it may."""
+        try:
+            parts = urlsplit(url)
+            scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+            port = parts.port if parts.port is not None else _DEFAULT_PORTS.get(scheme)
+        except ValueError as exc:  # a port out of range or not a number
+            return f"not a usable URL ({exc})"
+        if scheme not in _DEFAULT_PORTS:
+            return f"scheme {scheme or '(none)'!r} is not allowed"
+        if not host or port is None:
+            return "no host"
+        if any(e.admits(scheme, host, port) for e in self.entries):
+            return None
+        if any(e.admits(e.scheme, host, e.port) for e in self.entries):
+            return f"{scheme} on port {port} of host {host!r} is not allowed"
+        return f"host {host!r} is not allowed"
+
     def allows(self, url: str) -> bool:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if parts.scheme not in ("http", "https") or not host:
-            return False
-        return host in self.exact or host.endswith(self.suffixes)
+        return self.refusal(url) is None
 
     def check(self, url: str, *, redirected_from: str | None = None) -> None:
         """Raise ForbiddenRedirect (or ForbiddenHost for a first URL) if `url` is not allowed."""
-        if self.allows(url):
+        why = self.refusal(url)
+        if why is None:
             return
-        host = urlsplit(url).hostname or url
         if redirected_from is not None:
-            raise ForbiddenRedirect(
-                redirected_from, f"redirect to {url} refused: host {host!r} is not allowed"
-            )
-        raise ForbiddenHost(url, f"host {host!r} is not allowed")
+            raise ForbiddenRedirect(redirected_from, f"redirect to {url} refused: {why}")
+        raise ForbiddenHost(url, why)
+
+
+def _entry(text: str) -> _Allowed | None:
+    text = text.strip().lower()
+    if not text:
+        return None
+    parts = urlsplit(text if "://" in text else f"https://{text}")
+    scheme = parts.scheme
+    host = (parts.netloc.rsplit("@", 1)[-1].rsplit(":", 1)[0] if parts.netloc.startswith(".")
+            else parts.hostname or "")
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    return _Allowed(scheme, host, port if port is not None else _DEFAULT_PORTS[scheme])
