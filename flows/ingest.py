@@ -25,6 +25,7 @@ from flows.recorder import recorded_run
 from flows.tasks import discover, process_document
 from flows.windows import Window, month_chunks, resolve_window
 from parsers import PARSER_VERSION
+from sources.paging import DiscoveryNote
 from sources.records import CatalogRecord
 from storage import catalog, versions
 
@@ -83,13 +84,14 @@ def ingest_window(
     languages: list[str] | None = None,
     force: bool = False,
     retry_failures: bool = False,
-) -> tuple[int, list[Outcome]]:
-    """Discover the records of one window (or the given symbols) and process each of them."""
+) -> tuple[int, list[Outcome], list[DiscoveryNote]]:
+    """Discover the records of one window (or the given symbols) and process each of them;
+    what discovery noted comes back for the run's record."""
     settings = _settings(source, languages)
     pipe = open_pipeline(settings)
     try:
-        records = discover(pipe, Window(since, until), symbols, retry_failures)
-        return len(records), _process(pipe, records, run_id, force)
+        records, notes = discover(pipe, Window(since, until), symbols, retry_failures)
+        return len(records), _process(pipe, records, run_id, force), notes
     finally:
         pipe.close()
 
@@ -115,11 +117,11 @@ def _run(
         with recorded_run(pipe, flow_name, parameters) as run:
             windows = windows_of(pipe)
             for w in windows:
-                found, done = window(
+                found, done, notes = window(
                     w.since, w.until, run.run_id, symbols=symbols, source=settings.source,
                     languages=settings.languages, force=force, retry_failures=retry_failures,
                 )
-                run.add(done, discovered=found)
+                run.add(done, discovered=found, notes=notes)
     finally:
         pipe.close()
     label = ", ".join(map(str, windows)) if len(windows) < 4 else (

@@ -8,6 +8,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.document import Outcome, StageError, ingest_document, owed_records
 from flows.pipeline import Pipeline
 from flows.windows import Window
+from sources.paging import DiscoveryNote
 from sources.records import CatalogRecord
 
 
@@ -19,17 +20,22 @@ def _transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook 
 @task(name="discover", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
 def discover(
     pipe: Pipeline, window: Window, symbols: list[str] | None, retry_failures: bool
-) -> list[CatalogRecord]:
+) -> tuple[list[CatalogRecord], list[DiscoveryNote]]:
     """Every relevant record in the window (or the named symbols), and with `retry_failures`
-    the ones earlier runs could not finish."""
+    the ones earlier runs could not finish; with what the source noted on the way (paging cut
+    short, totals that did not match, unreadable records) for the run's record."""
     logger = get_run_logger()
     if symbols:
         found = list(pipe.source.lookup(symbols))
     else:
         found = list(pipe.source.search(since=window.since, until=window.until))
+    notes_of = getattr(pipe.source, "discovery_notes", None)
+    notes: list[DiscoveryNote] = list(notes_of()) if notes_of is not None else []
     owed = owed_records(pipe, found) if retry_failures else []
     logger.info("discovered %d records in %s, %d owed a retry", len(found), window, len(owed))
-    return found + owed
+    for note in notes:
+        logger.warning("%s", note.message)
+    return found + owed, notes
 
 
 @task(

@@ -398,6 +398,7 @@ class DigitalLibrary:
         A body cut short is fetched again under the session's retry policy: urllib3 retries only
         until the headers have arrived.
         """
+        self.hosts.check(url)  # before anything looks at the URL (a file: URL has no adapter)
         retry = self._retry_policy(url)
         while True:
             # Each attempt has the whole of UNMIG_RESPONSE_SECONDS: UNMIG_TIMEOUT bounds one

@@ -14,6 +14,7 @@ from storage.db import advisory_lock, write_transaction
 from storage.models import IngestFailure, IngestRun
 
 MAX_ERROR_CHARS = 4000  # a message, not a whole traceback
+MAX_WARNINGS = 200  # a hostile catalogue must not grow one row without end
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class RunInfo:
     status: str
     counts: dict[str, int]
     error: str | None
+    warnings: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,13 @@ def start_run(
 
 
 def finish_run(
-    engine: Engine, run_id: int, *, status: str, counts: dict[str, int], error: str | None = None
+    engine: Engine,
+    run_id: int,
+    *,
+    status: str,
+    counts: dict[str, int],
+    error: str | None = None,
+    warnings: list[str] | None = None,
 ) -> None:
     with write_transaction(engine) as conn:
         done = conn.execute(
@@ -81,6 +89,7 @@ def finish_run(
                 status=status,
                 counts=dict(counts),
                 error=_short(error) if error else None,
+                warnings=[_short(w) for w in warnings[:MAX_WARNINGS]] if warnings else None,
             )
         )
         if done.rowcount != 1:
