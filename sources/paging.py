@@ -51,8 +51,9 @@ class PagingLimits:
 
 
 class DiscoveryBudget:
-    """A wall-clock deadline shared by every search of one source instance (one run's window),
-    started by the first page asked for."""
+    """A wall-clock budget shared by every search of one source instance, started by the
+    first page asked for. The flows hand each window what is left of the run's budget
+    (`DigitalLibrary.limit_discovery`), so a backfill of many windows shares one budget."""
 
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
@@ -109,7 +110,8 @@ class PageGuard:
         assert self.budget is not None
         self.budget.start()
         if self.budget.spent():
-            return self._stop(f"discovery budget of {self.limits.seconds:g} s spent")
+            return self._stop("the run's discovery budget is spent (UNMIG_DISCOVERY_SECONDS="
+                              f"{self.limits.seconds:g})")
         if self.pages >= self.max_pages:
             return self._stop(f"{self.pages} pages asked, the most {self.ceiling} records need")
         return True

@@ -166,6 +166,10 @@ class DigitalLibrary:
         with self._shut_lock:
             return {str(k): v for k, v in self._shut.items()}
 
+    def limit_discovery(self, seconds: float) -> None:
+        """Page for at most `seconds` more (what is left of the run's discovery budget)."""
+        self.budget = DiscoveryBudget(seconds)
+
     def discovery_notes(self) -> list[DiscoveryNote]:
         """What the last search or lookup met that the run must record: paging cut short,
         totals that did not match, relevant records that could not be read."""

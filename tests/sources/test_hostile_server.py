@@ -100,7 +100,7 @@ def test_paging_budget_in_seconds(server: ReplayServer) -> None:
                                          discovery_seconds=1.0))
     found, seconds, peak = _bounded(_search(lib))
     assert isinstance(found, list) and found
-    assert any("budget of 1 s spent" in n.message and n.incomplete
+    assert any("budget is spent (UNMIG_DISCOVERY_SECONDS=1)" in n.message and n.incomplete
                for n in lib.discovery_notes())
     assert seconds < 1.0 + 5.0  # the budget plus at most one page
     _figure("paging: new records for ever, time budget 1 s", server, seconds, peak, len(found),
