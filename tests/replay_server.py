@@ -20,6 +20,13 @@ Moods: `server.challenge(search=True, files=True)` answers as the library's fire
 non-browser clients (HTTP 202, `x-amzn-waf-action: challenge`, a script page), on the search,
 on the files, or both; `page=True` serves the challenge page with a 200 and no header instead.
 
+Hostile moods: `server.hostile_search(Paging.ALTERNATE)` (two full pages in turn, no total),
+`GROWING_TOTAL` (one page, its total one larger at every request), `INVENTING` (new records at
+every request) and `LYING_TOTAL` (`records=300, total=10`, or `records=0, total=1000`) answer
+the search with invented records; `server.set_date(record_id, "2024-02-30")` writes an
+impossible 269 date; `Fault.DRIP` sends a body a byte every `hang` seconds and
+`Fault.REDIRECT` points anywhere (`location=`: another port, `file:///etc/passwd`).
+
 Faults, per path (fnmatch pattern on the path, optionally only the first `times` requests) or at
 random with a seed::
 
