@@ -8,17 +8,21 @@
   longer, across threads, retries included;
 - connection errors, read timeouts, 429 and 5xx are retried by urllib3's `Retry`, UNMIG_RETRIES
   times, with exponential backoff (UNMIG_HTTP_BACKOFF) and jitter, honouring `Retry-After`;
+- `response_deadline(seconds)` cuts every response awaited inside it once it has taken
+  `seconds` (UNMIG_RESPONSE_SECONDS), however slowly and steadily the server sends it;
 - redirects are *not* followed here: the clients follow them by hand and check every hop against
   the allowed hosts (`HostPolicy`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -26,6 +30,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from config import Settings
@@ -291,6 +297,82 @@ class PoliteRetry(Retry):
             self.pacer(self.origin)
 
 
+class ResponseWatch:
+    """A deadline on every whole response asked for while it is active in a thread: each
+    request, from the moment its answer is awaited (`getresponse`), has `seconds` until its
+    connection is shut down, status line, headers and body alike. `UNMIG_TIMEOUT` bounds one
+    read only, so without it a server sending a byte a second holds a request for as long as
+    it likes. urllib3's retries each get a fresh deadline. `fired` says whether one was cut."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self._timers: list[threading.Timer] = []
+        self._lock = threading.Lock()
+
+    def arm(self, sock: socket.socket) -> None:
+        timer = threading.Timer(self.seconds, self._cut, (sock,))
+        timer.daemon = True
+        with self._lock:
+            self._timers.append(timer)
+        timer.start()
+
+    def disarm(self) -> None:
+        with self._lock:
+            timers, self._timers = self._timers, []
+        for timer in timers:
+            timer.cancel()
+
+    def _cut(self, sock: socket.socket) -> None:
+        self.fired = True
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+
+
+_watch = threading.local()
+
+
+@contextlib.contextmanager
+def response_deadline(seconds: float) -> Iterator[ResponseWatch]:
+    """Every response this thread awaits inside the block is cut after `seconds`
+    (`ResponseWatch`); the deadlines end with the block."""
+    watch = ResponseWatch(seconds)
+    previous = getattr(_watch, "current", None)
+    _watch.current = watch
+    try:
+        yield watch
+    finally:
+        _watch.current = previous
+        watch.disarm()
+
+
+class _Watched:
+    """Arms the thread's `ResponseWatch`, if any, when a response is awaited."""
+
+    def getresponse(self) -> Any:
+        watch: ResponseWatch | None = getattr(_watch, "current", None)
+        sock = getattr(self, "sock", None)
+        if watch is not None and sock is not None:
+            watch.arm(sock)
+        return super().getresponse()  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
 class PoliteAdapter(HTTPAdapter):
     """An HTTPAdapter that checks the host's robots.txt and waits for the host's slot (rate
     limit, or the crawl delay if longer) before each request it sends, retries included."""
@@ -311,6 +393,13 @@ class PoliteAdapter(HTTPAdapter):
         super().__init__(**kwargs)
         if isinstance(self.max_retries, PoliteRetry):
             self.max_retries.pacer = self.pace
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        # Connections that answer to `response_deadline`.
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool, "https": _WatchedHTTPSPool,
+        }
 
     def pace(self, url: str, *, answered: bool = False) -> float:
         """Wait for `url`'s host's next slot and return the seconds waited; with

@@ -42,7 +42,7 @@ from sources.errors import (
     RobotsDisallowed,
     TooLarge,
 )
-from sources.http import HostPolicy, make_session
+from sources.http import HostPolicy, make_session, response_deadline
 from sources.marcxml import SearchPage, parse_search_response
 from sources.paging import DiscoveryBudget, DiscoveryNote, PageGuard, PagingLimits
 from sources.query import Scope, build_lookup_params, build_search_params
@@ -407,19 +407,34 @@ class DigitalLibrary:
         while True:
             # Each attempt has the whole of UNMIG_RESPONSE_SECONDS: UNMIG_TIMEOUT bounds one
             # read only, and a server dripping a byte a second never trips it.
-            deadline = time.monotonic() + self.response_seconds
-            resp = self._open(
-                url, params=params, headers=headers, accept=accept, door=door, avoid=avoid
-            )
-            try:
-                if resp.status_code != 200:
-                    return resp, b""
+            with response_deadline(self.response_seconds) as watch:
+                deadline = time.monotonic() + self.response_seconds
                 try:
-                    return resp, self._read_capped(resp, deadline=deadline)
-                except _BodyCutShort as exc:
-                    retry = self._next_attempt(retry, resp.url, exc)
-            finally:
-                resp.close()
+                    resp = self._open(
+                        url, params=params, headers=headers, accept=accept, door=door,
+                        avoid=avoid,
+                    )
+                except FetchError as exc:
+                    if watch.fired and type(exc) is FetchError:
+                        # urllib3 has already tried again, each attempt under its own deadline.
+                        raise ResponseTooSlow(exc.url, f"no whole answer within "
+                                              f"{self.response_seconds:g} s "
+                                              f"(UNMIG_RESPONSE_SECONDS): {exc.reason}") from exc
+                    raise
+                try:
+                    if resp.status_code != 200:
+                        return resp, b""
+                    try:
+                        return resp, self._read_capped(resp, deadline=deadline)
+                    except _BodyCutShort as exc:
+                        cut = exc
+                        if watch.fired and not exc.too_slow:
+                            cut = _BodyCutShort(
+                                f"response not whole after {self.response_seconds:g} s "
+                                f"(UNMIG_RESPONSE_SECONDS), cut: {exc}", too_slow=True)
+                finally:
+                    resp.close()
+            retry = self._next_attempt(retry, resp.url, cut)
 
     def _open(
         self,

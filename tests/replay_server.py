@@ -24,7 +24,8 @@ Hostile moods: `server.hostile_search(Paging.ALTERNATE)` (two full pages in turn
 `GROWING_TOTAL` (one page, its total one larger at every request), `INVENTING` (new records at
 every request) and `LYING_TOTAL` (`records=300, total=10`, or `records=0, total=1000`) answer
 the search with invented records; `server.set_date(record_id, "2024-02-30")` writes an
-impossible 269 date; `Fault.DRIP` sends a body a byte every `hang` seconds and
+impossible 269 date; `Fault.DRIP` sends a body a byte every `hang` seconds
+(`Fault.DRIP_HEADERS` the status line and headers too), and
 `Fault.REDIRECT` points anywhere (`location=`: another port, `file:///etc/passwd`).
 
 Faults, per path (fnmatch pattern on the path, optionally only the first `times` requests) or at
@@ -100,6 +101,7 @@ class Fault(StrEnum):
     CHALLENGE_PAGE = "challenge-page"  # 200 text/html challenge page, no header
     FORBIDDEN = "403"  # 403 text/html
     DRIP = "drip"  # the normal answer, its body one byte every `hang` seconds
+    DRIP_HEADERS = "drip-headers"  # the same from the status line on: headers dripped too
     REDIRECT = "redirect"  # 302 to the rule's `location` (another port, file:///, ...)
 
 
@@ -619,6 +621,21 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.flush()
             except OSError:
                 pass  # the client gave up: that is the point
+        elif fault is Fault.DRIP_HEADERS:
+            normal = self.replay.render(path, query, headers)
+            log(normal.status, len(normal.body))
+            head = "".join(f"{k}: {v}\r\n" for k, v in normal.headers.items())
+            raw = (f"HTTP/1.1 {normal.status} OK\r\n{head}Content-Length: {len(normal.body)}"
+                   "\r\nConnection: close\r\n\r\n").encode("latin-1") + normal.body
+            self.close_connection = True
+            try:
+                for i in range(len(raw)):
+                    if self.replay._stop.wait(rule.hang):
+                        break
+                    self.wfile.write(raw[i : i + 1])
+                    self.wfile.flush()
+            except OSError:
+                pass
         elif fault is Fault.RESET:
             log(None)
             # SO_LINGER 0: closing sends a TCP RST instead of an orderly FIN.

@@ -121,6 +121,18 @@ def test_search_page_dripping_is_cut_and_retried(server: ReplayServer) -> None:
             f"ResponseTooSlow after {len(server.hits('/search'))} attempts")
 
 
+def test_headers_dripping_are_cut_too(server: ReplayServer) -> None:
+    server.fail("/search", Fault.DRIP_HEADERS, hang=0.05)
+    lib = DigitalLibrary(server.settings(response_seconds=0.5, retries=1))
+    exc, seconds, peak = _bounded(_search(lib))
+    assert isinstance(exc, ResponseTooSlow), exc
+    assert "UNMIG_RESPONSE_SECONDS" in str(exc)
+    assert len(server.hits("/search")) == 2  # urllib3 tried again, under a fresh deadline
+    assert seconds < 2 * 0.5 + 2.0
+    _figure("status line and headers at 20 bytes/s, deadline 0.5 s", server, seconds, peak, 0,
+            f"ResponseTooSlow after {len(server.hits('/search'))} attempts")
+
+
 def test_file_dripping_is_cut_then_fetched_again(server: ReplayServer) -> None:
     lib = DigitalLibrary(server.settings(response_seconds=0.5, retries=2))
     rec = next(iter(lib.lookup(["A/78/200"])))
