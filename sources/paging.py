@@ -11,8 +11,8 @@ what it serves. `PageGuard` watches the pages a loop receives and says when to s
   ignores the position or cycles;
 - a total that changes more than `max_total_changes` times ends it;
 - more records than the ceiling (`max_records`, raised to the first total reported plus one
-  page, so an honest large total is followed), more pages than that ceiling needs, or more
-  wall-clock seconds than `seconds` ends it.
+  page, so an honest large total is followed, but to ten times `max_records` at most), more
+  pages than that ceiling needs, or more wall-clock seconds than `seconds` ends it.
 
 Each stop other than a plain end, and a final count that does not match the total, is a
 `DiscoveryNote`; an `incomplete` note means records may be missing, and the run that carries
@@ -25,6 +25,8 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+TOTAL_RAISES_CEILING_AT_MOST = 10
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class PageGuard:
     first_total: int | None = None
     last_total: int | None = None
     largest_page: int = 0
-    _fingerprints: dict[tuple[str, ...], int] = field(default_factory=dict)
+    _fingerprints: dict[int, int] = field(default_factory=dict)  # hash of a page -> its number
     _total_changes: int = 0
     _barren: int = 0
     _earlier_largest: int = 0
@@ -97,9 +99,11 @@ class PageGuard:
     @property
     def ceiling(self) -> int:
         """Records this loop may collect: the configured ceiling, or the first total reported
-        plus one page when that is larger (never a later, grown total)."""
+        plus one page when that is larger (never a later, grown total), up to ten times the
+        configured one (a total of a billion is not a licence to page for ever)."""
         reported = self.first_total + self.page_size if self.first_total is not None else 0
-        return max(self.limits.max_records, reported)
+        return max(self.limits.max_records,
+                   min(reported, TOTAL_RAISES_CEILING_AT_MOST * self.limits.max_records))
 
     @property
     def max_pages(self) -> int:
@@ -155,7 +159,7 @@ class PageGuard:
             return False
         # A page may come again when new records push the list down, but then under a new
         # total; the same page under the same total is a server ignoring the position.
-        key = (*ids, f"total={total}")
+        key = hash((*ids, f"total={total}"))
         if key in self._fingerprints:
             return self._stop(f"page {self.pages} repeats page {self._fingerprints[key]} "
                               "(the server ignores the position or cycles)")
