@@ -125,8 +125,8 @@ class Settings(BaseSettings):
     )
     discovery_seconds: float = Field(
         3600.0, gt=0,
-        description="Wall-clock seconds the searches of one window may page for; past it "
-        "paging stops and the run ends partial.",
+        description="Wall-clock seconds a run's searches may page for, all its windows "
+        "together; past it paging stops and the run ends partial.",
     )
     concurrency: int = Field(4, ge=1, le=64, description="Documents processed at once.")
     task_retries: int = Field(2, ge=0, le=10, description="Retries of one document's task.")
