@@ -65,3 +65,22 @@ def test_lying_total_is_a_warning_on_the_run(
         assert (run.status, run.warnings) == (
             "partial", ["search: the server reported 1000 records but served 0"]
         )
+
+
+def test_one_discovery_budget_for_all_the_windows_of_a_run(
+    corpus, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.ingest import backfill
+
+    with ReplayServer(corpus.archive) as server:
+        _point_at(monkeypatch, server, db_url, tmp_path / "files")
+        monkeypatch.setenv("UNMIG_DISCOVERY_MAX_RECORDS", "100000")
+        monkeypatch.setenv("UNMIG_DISCOVERY_SECONDS", "0.05")
+        server.hostile_search(Paging.INVENTING)
+        backfill(start=dt.date(2024, 1, 1), end=dt.date(2024, 2, 29))
+        run = _last_run(db_url)
+        assert run.status == "partial" and run.warnings and len(run.warnings) == 2
+        # January spends the run's budget; February is left none and asks for no page.
+        assert all("budget is spent" in w for w in run.warnings)
+        assert "paging stopped after 0 pages" in run.warnings[1]
+        assert run.counts["discovered"] > 0
