@@ -230,3 +230,28 @@ def test_link_to_another_scheme_or_port_is_refused_before_any_request(
     with pytest.raises(ForbiddenHost, match="not allowed"):
         client.fetch(rec, "en")
     assert server.log == []
+
+
+# -- soak: every hostile mode at the default limits --------------------------------------------
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize(("mode", "served", "total", "kept", "incomplete"), [
+    (Paging.ALTERNATE, 0, None, 200, True),
+    (Paging.GROWING_TOTAL, 0, None, 100, True),
+    (Paging.INVENTING, 0, None, 20_000, True),
+    (Paging.LYING_TOTAL, 300, 10, 300, False),
+    (Paging.LYING_TOTAL, 0, 1000, 0, True),
+])
+def test_soak_hostile_paging_at_the_default_limits(
+    server: ReplayServer, mode: Paging, served: int, total: int | None, kept: int,
+    incomplete: bool,
+) -> None:
+    server.hostile_search(mode, records=served, total=total)
+    lib = DigitalLibrary(server.settings())  # page of 100, 20,000 records, 3,600 s
+    found, seconds, peak = _bounded(_search(lib))
+    assert isinstance(found, list) and len(found) == kept
+    assert any(n.incomplete for n in lib.discovery_notes()) is incomplete
+    assert peak < 200 * 2**20
+    _figure(f"soak, default limits: {mode} ({served} served, total {total})", server, seconds,
+            peak, kept, lib.discovery_notes()[-1].message)
