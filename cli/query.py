@@ -317,6 +317,11 @@ def status() -> None:
         typer.echo(f"  #{r.id} {r.flow} {r.status} {_ts(r.started_at)}{took}  {numbers}".rstrip())
         if r.error:
             typer.echo(f"      error: {_first_line(r.error)}")
+        warnings = r.warnings or []
+        for w in warnings[:5]:
+            typer.echo(f"      warning: {_first_line(w)[:160]}")
+        if len(warnings) > 5:
+            typer.echo(f"      ... and {len(warnings) - 5} more warnings (ingest_runs.warnings)")
     typer.secho(f"Open failures ({len(failures)})", bold=True)
     for f in failures[:20]:
         lang = f" [{f.language}]" if f.language else ""

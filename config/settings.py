@@ -109,10 +109,25 @@ class Settings(BaseSettings):
         description="Seconds between requests to one host, replacing robots.txt's Crawl-delay "
         "(the rate limit still applies).",
     )
-    timeout: float = Field(30.0, gt=0, description="Seconds per HTTP request.")
+    timeout: float = Field(30.0, gt=0, description="Seconds per HTTP read (and connect).")
+    response_seconds: float = Field(
+        300.0, gt=0,
+        description="Seconds one whole response (a search page, a file) may take to arrive; "
+        "a slower one is cut and tried again.",
+    )
     retries: int = Field(5, ge=0, le=20)
     max_download_mb: float = Field(100.0, gt=0)
     page_size: int = Field(100, ge=1, le=200)
+    discovery_max_records: int = Field(
+        20_000, ge=1,
+        description="Records one search may page through, unless the first total reported "
+        "is larger; past it paging stops and the run ends partial.",
+    )
+    discovery_seconds: float = Field(
+        3600.0, gt=0,
+        description="Wall-clock seconds a run's searches may page for, all its windows "
+        "together; past it paging stops and the run ends partial.",
+    )
     concurrency: int = Field(4, ge=1, le=64, description="Documents processed at once.")
     task_retries: int = Field(2, ge=0, le=10, description="Retries of one document's task.")
     task_retry_delay: float = Field(

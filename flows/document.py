@@ -18,7 +18,7 @@ import sqlalchemy.exc
 
 from flows.pipeline import Pipeline
 from parsers import PARSER_VERSION
-from sources.errors import FetchError, HttpError, NoFileYet
+from sources.errors import FetchError, HttpError, NoFileYet, ResponseTooSlow
 from sources.records import CatalogRecord
 from storage import catalog, http_cache, limits, runs, versions
 from storage.filestore import FileStoreError
@@ -82,7 +82,7 @@ def _is_transient_fetch(exc: FetchError) -> bool:
     # is still worth it for those, never for a wrong body, a refused redirect or a 404.
     if isinstance(exc, HttpError):
         return exc.status >= 500 or exc.status == 429
-    return type(exc) is FetchError
+    return type(exc) in (FetchError, ResponseTooSlow)
 
 
 def record_failed(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from prefect import flow
@@ -25,8 +26,17 @@ from flows.recorder import recorded_run
 from flows.tasks import discover, process_document
 from flows.windows import Window, month_chunks, resolve_window
 from parsers import PARSER_VERSION
+from sources.paging import DiscoveryNote
 from sources.records import CatalogRecord
 from storage import catalog, versions
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    discovered: int
+    outcomes: list[Outcome]
+    notes: list[DiscoveryNote] = field(default_factory=list)
+    discovery_seconds: float = 0.0
 
 
 def _settings(source: str | None, languages: list[str] | None) -> Settings:
@@ -83,13 +93,17 @@ def ingest_window(
     languages: list[str] | None = None,
     force: bool = False,
     retry_failures: bool = False,
-) -> tuple[int, list[Outcome]]:
-    """Discover the records of one window (or the given symbols) and process each of them."""
+    discovery_seconds: float | None = None,
+) -> WindowResult:
+    """Discover the records of one window (or the given symbols) and process each of them;
+    what discovery noted, and the seconds it took of the run's budget (`discovery_seconds`
+    left), come back for the run's record."""
     settings = _settings(source, languages)
     pipe = open_pipeline(settings)
     try:
-        records = discover(pipe, Window(since, until), symbols, retry_failures)
-        return len(records), _process(pipe, records, run_id, force)
+        found = discover(pipe, Window(since, until), symbols, retry_failures, discovery_seconds)
+        return WindowResult(len(found.records), _process(pipe, found.records, run_id, force),
+                            found.notes, found.seconds)
     finally:
         pipe.close()
 
@@ -114,12 +128,16 @@ def _run(
         )
         with recorded_run(pipe, flow_name, parameters) as run:
             windows = windows_of(pipe)
+            # One discovery budget for the whole run, however many windows share it.
+            budget = settings.discovery_seconds
             for w in windows:
-                found, done = window(
+                result = window(
                     w.since, w.until, run.run_id, symbols=symbols, source=settings.source,
                     languages=settings.languages, force=force, retry_failures=retry_failures,
+                    discovery_seconds=max(budget, 0.0),
                 )
-                run.add(done, discovered=found)
+                budget -= result.discovery_seconds
+                run.add(result.outcomes, discovered=result.discovered, notes=result.notes)
     finally:
         pipe.close()
     label = ", ".join(map(str, windows)) if len(windows) < 4 else (

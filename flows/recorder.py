@@ -8,6 +8,9 @@ The state is what an operator's automation sees, so it tells the truth:
 - some documents failed for good (recorded in `ingest_failures`, retried by the next run):
   `Completed` named `Partial`, its message giving the counts; the flow still returns the counts,
   so callers (the command line, a parent flow) go on as before;
+- discovery may have missed records (paging cut short, a total larger than what was served):
+  `Partial` as well, the reason among the run's `warnings`, which every run keeps with its row
+  and its summary;
 - the run itself broke: the exception propagates and Prefect marks the run `Failed` (the row in
   `ingest_runs` says `crashed`, never `running`).
 """
@@ -28,6 +31,7 @@ from prefect.states import Completed, State
 from flows.document import Outcome, Status
 from flows.pipeline import Pipeline
 from flows.summary import run_status, summary_markdown, summary_table, tally
+from sources.paging import DiscoveryNote
 from storage import runs
 
 # The state name automations match (flows/alerts.py, docs/architecture.md).
@@ -43,25 +47,37 @@ class RunRecorder:
     run_id: int
     discovered: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[DiscoveryNote] = field(default_factory=list)
 
-    def add(self, outcomes: Iterable[Outcome], *, discovered: int = 0) -> None:
+    def add(self, outcomes: Iterable[Outcome], *, discovered: int = 0,
+            notes: Iterable[DiscoveryNote] = ()) -> None:
         self.discovered += discovered
         self.outcomes.extend(outcomes)
+        self.notes.extend(notes)
 
     @property
     def counts(self) -> dict[str, int]:
         return tally(self.outcomes, discovered=self.discovered)
 
     @property
+    def warnings(self) -> list[str]:
+        return [n.message for n in self.notes]
+
+    @property
+    def incomplete(self) -> bool:
+        return any(n.incomplete for n in self.notes)
+
+    @property
     def status(self) -> str:
-        return run_status(self.counts)
+        return run_status(self.counts, incomplete=self.incomplete)
 
     def result(self, label: str) -> dict[str, int] | State:
         """Publish the run's artifacts and return what the flow should return: the counts, or a
         `Partial` state carrying them when documents failed for good."""
         counts = self.counts
         create_markdown_artifact(
-            summary_markdown(counts, window=label, run_id=self.run_id, flow=self.flow),
+            summary_markdown(counts, window=label, run_id=self.run_id, flow=self.flow,
+                             warnings=self.warnings),
             key=f"{self.flow}-summary",
             description=f"{self.flow.capitalize()} run: documents discovered, new, updated, "
                         "unchanged, pending and failed.",
@@ -72,18 +88,27 @@ class RunRecorder:
                                   description=f"What changed in this {self.flow} run.")
         get_run_logger().info("%s run %d %s (%s): %s", self.flow, self.run_id, self.status,
                               label, counts)
-        return final_state(counts, flow=self.flow, run_id=self.run_id)
+        return final_state(counts, flow=self.flow, run_id=self.run_id,
+                           missing=[n.message for n in self.notes if n.incomplete])
 
 
-def final_state(counts: dict[str, int], *, flow: str, run_id: int) -> dict[str, int] | State:
+def final_state(
+    counts: dict[str, int], *, flow: str, run_id: int, missing: list[str] | None = None
+) -> dict[str, int] | State:
+    """The counts, or `Partial` when documents failed or discovery may have missed records
+    (`missing`: why)."""
     failed = counts.get(Status.FAILED.value, 0)
-    if not failed:
+    if not failed and not missing:
         return counts
     attempted = sum(counts.get(s.value, 0) for s in Status)
-    message = (
-        f"{flow} run {run_id}: {failed} of {attempted} documents failed for good "
-        f"(see ingest_failures; the next run tries them again); counts {counts}"
-    )
+    parts = []
+    if failed:
+        parts.append(f"{failed} of {attempted} documents failed for good "
+                     "(see ingest_failures; the next run tries them again)")
+    if missing:
+        parts.append(f"discovery may have missed records: {missing[0]}"
+                     + (f" (and {len(missing) - 1} more warnings)" if len(missing) > 1 else ""))
+    message = f"{flow} run {run_id}: {'; '.join(parts)}; counts {counts}"
     return Completed(name=PARTIAL, message=message, data=counts)
 
 
@@ -104,7 +129,7 @@ def recorded_run(pipe: Pipeline, flow: str, parameters: dict[str, Any]) -> Itera
         try:
             runs.finish_run(
                 pipe.engine, recorder.run_id, status="crashed", counts=recorder.counts,
-                error=f"{type(exc).__name__}: {exc}",
+                error=f"{type(exc).__name__}: {exc}", warnings=recorder.warnings,
             )
         except Exception as bookkeeping:  # noqa: BLE001 - the run's own error matters more
             # Often the same cause (the database went away); the row stays `running` and the
@@ -114,4 +139,4 @@ def recorded_run(pipe: Pipeline, flow: str, parameters: dict[str, Any]) -> Itera
             )
         raise
     runs.finish_run(pipe.engine, recorder.run_id, status=recorder.status,
-                    counts=recorder.counts)
+                    counts=recorder.counts, warnings=recorder.warnings)

@@ -15,9 +15,10 @@ def tally(outcomes: Iterable[Outcome], *, discovered: int) -> dict[str, int]:
     return {"discovered": discovered, **{s.value: counts.get(s.value, 0) for s in Status}}
 
 
-def run_status(counts: dict[str, int]) -> str:
-    """'completed' when every document ended well, 'partial' when some failed."""
-    return "partial" if counts.get(Status.FAILED.value, 0) else "completed"
+def run_status(counts: dict[str, int], *, incomplete: bool = False) -> str:
+    """'completed' when every document ended well, 'partial' when some failed or discovery
+    may have missed records (`incomplete`)."""
+    return "partial" if incomplete or counts.get(Status.FAILED.value, 0) else "completed"
 
 
 def summary_table(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:
@@ -40,7 +41,12 @@ def summary_table(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:
 
 
 def summary_markdown(
-    counts: dict[str, int], *, window: str, run_id: int | None, flow: str = "ingest"
+    counts: dict[str, int],
+    *,
+    window: str,
+    run_id: int | None,
+    flow: str = "ingest",
+    warnings: list[str] | None = None,
 ) -> str:
     lines = [
         f"## {flow.capitalize()} run {run_id if run_id is not None else ''} ({window})",
@@ -49,4 +55,7 @@ def summary_markdown(
         "|" + "---|" * len(COUNT_KEYS),
         "| " + " | ".join(str(counts.get(k, 0)) for k in COUNT_KEYS) + " |",
     ]
+    if warnings:
+        lines += ["", f"### Warnings ({len(warnings)})", ""]
+        lines += [f"- {w}" for w in warnings]
     return "\n".join(lines)

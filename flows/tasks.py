@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
+
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -15,6 +18,7 @@ from flows.document import (
 )
 from flows.pipeline import Pipeline
 from flows.windows import Window
+from sources.paging import DiscoveryNote
 from sources.records import CatalogRecord
 
 
@@ -32,22 +36,46 @@ def _database_gone(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's h
     return isinstance(exc, _DB_GONE)
 
 
+@dataclass(frozen=True)
+class Discovered:
+    """What one window's discovery found, what the source noted on the way (paging cut short,
+    totals that did not match, unreadable records) and the seconds its search took."""
+
+    records: list[CatalogRecord]
+    notes: list[DiscoveryNote] = field(default_factory=list)
+    seconds: float = 0.0
+
+
 @task(name="discover", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=_database_gone,
       cache_policy=NO_CACHE)
 def discover(
-    pipe: Pipeline, window: Window, symbols: list[str] | None, retry_failures: bool
-) -> list[CatalogRecord]:
+    pipe: Pipeline,
+    window: Window,
+    symbols: list[str] | None,
+    retry_failures: bool,
+    budget_seconds: float | None = None,
+) -> Discovered:
     """Every relevant record in the window (or the named symbols), and with `retry_failures`
-    the ones earlier runs could not finish."""
+    the ones earlier runs could not finish. `budget_seconds`: what is left of the run's
+    discovery budget (UNMIG_DISCOVERY_SECONDS), for a source that pages."""
     logger = get_run_logger()
+    limit = getattr(pipe.source, "limit_discovery", None)
+    if limit is not None and budget_seconds is not None:
+        limit(budget_seconds)
+    t0 = time.monotonic()
     if symbols:
         found = list(pipe.source.lookup(symbols))
     else:
         found = list(pipe.source.search(since=window.since, until=window.until))
     found = one_record_per_symbol(found)
+    seconds = time.monotonic() - t0
+    notes_of = getattr(pipe.source, "discovery_notes", None)
+    notes: list[DiscoveryNote] = list(notes_of()) if notes_of is not None else []
     owed = owed_records(pipe, found) if retry_failures else []
     logger.info("discovered %d records in %s, %d owed a retry", len(found), window, len(owed))
-    return found + owed
+    for note in notes:
+        logger.warning("%s", note.message)
+    return Discovered(found + owed, notes, seconds)
 
 
 @task(

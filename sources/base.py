@@ -1,5 +1,11 @@
 """What the pipeline needs from a source of UN documents: the Digital Library over HTTP
-(`sources.undl.DigitalLibrary`) or a local archive folder (`sources.archive.LocalArchive`)."""
+(`sources.undl.DigitalLibrary`) or a local archive folder (`sources.archive.LocalArchive`).
+
+A source that pages over a network may also offer `discovery_notes() -> list[DiscoveryNote]`
+(what its last search or lookup met: paging cut short, a total that did not match, a record it
+could not read) and `limit_discovery(seconds)` (what is left of the run's discovery budget);
+the flows use them when present (`flows.tasks.discover`). `sources.paging.PageGuard` is the
+piece that makes such notes and keeps a paging loop finite."""
 
 from __future__ import annotations
 

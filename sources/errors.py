@@ -24,6 +24,11 @@ class FetchError(Exception):
         super().__init__(f"{url or '<no url>'}: {self.reason}")
 
 
+class ResponseTooSlow(FetchError):
+    """A response that did not arrive whole within UNMIG_RESPONSE_SECONDS (a server dripping
+    its body), after the retries: as transient as a dropped connection."""
+
+
 class NoFileYet(FetchError):
     """No file for this record and language anywhere yet (no link, and ODS has none): the
     document is remembered and tried again on later runs."""

@@ -8,17 +8,21 @@
   longer, across threads, retries included;
 - connection errors, read timeouts, 429 and 5xx are retried by urllib3's `Retry`, UNMIG_RETRIES
   times, with exponential backoff (UNMIG_HTTP_BACKOFF) and jitter, honouring `Retry-After`;
+- `response_deadline(seconds)` cuts every response awaited inside it once it has taken
+  `seconds` (UNMIG_RESPONSE_SECONDS), however slowly and steadily the server sends it;
 - redirects are *not* followed here: the clients follow them by hand and check every hop against
   the allowed hosts (`HostPolicy`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -26,6 +30,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from config import Settings
@@ -291,6 +297,82 @@ class PoliteRetry(Retry):
             self.pacer(self.origin)
 
 
+class ResponseWatch:
+    """A deadline on every whole response asked for while it is active in a thread: each
+    request, from the moment its answer is awaited (`getresponse`), has `seconds` until its
+    connection is shut down, status line, headers and body alike. `UNMIG_TIMEOUT` bounds one
+    read only, so without it a server sending a byte a second holds a request for as long as
+    it likes. urllib3's retries each get a fresh deadline. `fired` says whether one was cut."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self._timers: list[threading.Timer] = []
+        self._lock = threading.Lock()
+
+    def arm(self, sock: socket.socket) -> None:
+        timer = threading.Timer(self.seconds, self._cut, (sock,))
+        timer.daemon = True
+        with self._lock:
+            self._timers.append(timer)
+        timer.start()
+
+    def disarm(self) -> None:
+        with self._lock:
+            timers, self._timers = self._timers, []
+        for timer in timers:
+            timer.cancel()
+
+    def _cut(self, sock: socket.socket) -> None:
+        self.fired = True
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+
+
+_watch = threading.local()
+
+
+@contextlib.contextmanager
+def response_deadline(seconds: float) -> Iterator[ResponseWatch]:
+    """Every response this thread awaits inside the block is cut after `seconds`
+    (`ResponseWatch`); the deadlines end with the block."""
+    watch = ResponseWatch(seconds)
+    previous = getattr(_watch, "current", None)
+    _watch.current = watch
+    try:
+        yield watch
+    finally:
+        _watch.current = previous
+        watch.disarm()
+
+
+class _Watched:
+    """Arms the thread's `ResponseWatch`, if any, when a response is awaited."""
+
+    def getresponse(self) -> Any:
+        watch: ResponseWatch | None = getattr(_watch, "current", None)
+        sock = getattr(self, "sock", None)
+        if watch is not None and sock is not None:
+            watch.arm(sock)
+        return super().getresponse()  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
 class PoliteAdapter(HTTPAdapter):
     """An HTTPAdapter that checks the host's robots.txt and waits for the host's slot (rate
     limit, or the crawl delay if longer) before each request it sends, retries included."""
@@ -311,6 +393,13 @@ class PoliteAdapter(HTTPAdapter):
         super().__init__(**kwargs)
         if isinstance(self.max_retries, PoliteRetry):
             self.max_retries.pacer = self.pace
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        # Connections that answer to `response_deadline`.
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool, "https": _WatchedHTTPSPool,
+        }
 
     def pace(self, url: str, *, answered: bool = False) -> float:
         """Wait for `url`'s host's next slot and return the seconds waited; with
@@ -433,41 +522,87 @@ def make_session(
     return session
 
 
-class HostPolicy:
-    """Which hosts may be fetched from: the allow-list plus the configured source and ODS hosts.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
-    Entries are host names compared case-insensitively; an entry starting with "." allows that
-    domain's subdomains (".un.org"). Only http and https URLs pass.
+
+@dataclass(frozen=True)
+class _Allowed:
+    scheme: str
+    host: str  # lower case; starting with "." for a domain's subdomains
+    port: int
+
+    def admits(self, scheme: str, host: str, port: int) -> bool:
+        if (scheme, port) != (self.scheme, self.port):
+            return False
+        return host.endswith(self.host) if self.host.startswith(".") else host == self.host
+
+
+class HostPolicy:
+    """Which URLs may be fetched: by scheme, host and port, on every hop.
+
+    An allow-list entry is a host name (case-insensitive), a ".domain" allowing its subdomains
+    (".un.org"), optionally with a port ("host:8443") or a scheme ("http://host:8080"). A bare
+    entry means https on port 443; plain http passes only where an entry or the configured
+    source and ODS URLs (always allowed, as written) say so. Every other URL, another scheme
+    (`file:`, `ftp:`) included, is refused with `ForbiddenHost` before any request.
     """
 
     def __init__(self, allowed: Iterable[str], *, always: Iterable[str] = ()) -> None:
-        names = {h.strip().lower() for h in (*allowed, *always) if h and h.strip()}
-        self.exact = {h for h in names if not h.startswith(".")}
-        self.suffixes = tuple(h for h in names if h.startswith("."))
+        self.entries = tuple(
+            entry for text in (*allowed, *always) if (entry := _entry(text)) is not None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HostPolicy:
         always = [
-            urlsplit(u).hostname or ""
-            for u in (settings.source, settings.ods_url)
+            u for u in (settings.source, settings.ods_url)
             if urlsplit(u).scheme in ("http", "https")
         ]
         return cls(settings.allowed_hosts, always=always)
 
+    def refusal(self, url: str) -> str | None:
+        """Why `url` may not be fetched, or None if it may."""
+        try:
+            parts = urlsplit(url)
+            scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+            port = parts.port if parts.port is not None else _DEFAULT_PORTS.get(scheme)
+        except ValueError as exc:  # a port out of range or not a number
+            return f"not a usable URL ({exc})"
+        if scheme not in _DEFAULT_PORTS:
+            return f"scheme {scheme or '(none)'!r} is not allowed"
+        if not host or port is None:
+            return "no host"
+        if any(e.admits(scheme, host, port) for e in self.entries):
+            return None
+        if any(e.admits(e.scheme, host, e.port) for e in self.entries):
+            return f"{scheme} on port {port} of host {host!r} is not allowed"
+        return f"host {host!r} is not allowed"
+
     def allows(self, url: str) -> bool:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if parts.scheme not in ("http", "https") or not host:
-            return False
-        return host in self.exact or host.endswith(self.suffixes)
+        return self.refusal(url) is None
 
     def check(self, url: str, *, redirected_from: str | None = None) -> None:
         """Raise ForbiddenRedirect (or ForbiddenHost for a first URL) if `url` is not allowed."""
-        if self.allows(url):
+        why = self.refusal(url)
+        if why is None:
             return
-        host = urlsplit(url).hostname or url
         if redirected_from is not None:
-            raise ForbiddenRedirect(
-                redirected_from, f"redirect to {url} refused: host {host!r} is not allowed"
-            )
-        raise ForbiddenHost(url, f"host {host!r} is not allowed")
+            raise ForbiddenRedirect(redirected_from, f"redirect to {url} refused: {why}")
+        raise ForbiddenHost(url, why)
+
+
+def _entry(text: str) -> _Allowed | None:
+    text = text.strip().lower()
+    if not text:
+        return None
+    parts = urlsplit(text if "://" in text else f"https://{text}")
+    scheme = parts.scheme
+    host = (parts.netloc.rsplit("@", 1)[-1].rsplit(":", 1)[0] if parts.netloc.startswith(".")
+            else parts.hostname or "")
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    return _Allowed(scheme, host, port if port is not None else _DEFAULT_PORTS[scheme])

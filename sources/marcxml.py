@@ -98,11 +98,14 @@ def parse_record(element: Element) -> CatalogRecord | None:
     for f in fields.get("981", ())[:1]:
         body = ", ".join(_subfields(f, "ab")) or None
 
+    date_text = next(iter(sub("269", "a")), None)
+    date = _marc_date(date_text)
     return CatalogRecord(
         record_id=record_id,
         symbols=_unique(sub("191", "a")),
         title=" : ".join(p for p in title_parts if p) or None,
-        date=_marc_date(next(iter(sub("269", "a")), None)),
+        date=date,
+        date_text=date_text if date is None else None,
         modified=_marc_timestamp(control.get("005")),
         body=body,
         subjects=_unique(sub("650", "a")),
@@ -188,6 +191,8 @@ def _marc_date(value: str | None) -> dt.date | None:
             return dt.date(int(digits), 1, 1)
     except ValueError:
         pass
+    # Not dropped quietly: the record keeps the text (`date_text`) and the search that finds
+    # it relevant notes it for the run's record.
     log.warning("unreadable 269 date %r", value)
     return None
 

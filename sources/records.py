@@ -45,6 +45,8 @@ class CatalogRecord:
     agenda_items: tuple[AgendaItem, ...] = ()  # 991
     related: tuple[tuple[str, str], ...] = ()  # 993: (relation indicator, symbol)
     files: tuple[FileLink, ...] = ()  # 856
+    # 269 $a as written when it is not a date (2024-02-30, "yesterday"); `date` is then None.
+    date_text: str | None = None
 
     @property
     def symbol(self) -> str:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from urllib.parse import urlencode, urljoin
 
 import requests
-from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.exceptions import HTTPError, MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
 from config import Settings
@@ -37,11 +38,13 @@ from sources.errors import (
     FetchError,
     HttpError,
     NoFileYet,
+    ResponseTooSlow,
     RobotsDisallowed,
     TooLarge,
 )
-from sources.http import HostPolicy, make_session
+from sources.http import HostPolicy, make_session, response_deadline
 from sources.marcxml import SearchPage, parse_search_response
+from sources.paging import DiscoveryBudget, DiscoveryNote, PageGuard, PagingLimits
 from sources.query import Scope, build_lookup_params, build_search_params
 from sources.records import CatalogRecord, Download
 
@@ -65,11 +68,16 @@ class DigitalLibrary:
         self._owns_session = session is None
         self.hosts = HostPolicy.from_settings(settings)
         self.timeout = settings.timeout
+        self.response_seconds = settings.response_seconds
         self.max_bytes = settings.max_download_bytes
         # Doors a bot challenge shut during this instance's life (a run): door -> why. A shut
         # file door is not knocked on again for every document; the ODS is asked directly.
         self._shut: dict[Door, str] = {}
         self._shut_lock = threading.Lock()
+        # Paging limits; the budget is shared by every search of this instance (one window).
+        self.limits = PagingLimits.from_settings(settings)
+        self.budget = DiscoveryBudget(self.limits.seconds)
+        self._notes: list[DiscoveryNote] = []
 
     def close(self) -> None:
         if self._owns_session:
@@ -98,18 +106,27 @@ class DigitalLibrary:
                 until=until, query_template=s.query, page_size=s.page_size, jrec=jrec,
             )
 
+        self._notes.clear()  # a discovery tried again starts a fresh account
         kept = dropped = 0
         for record in self._all_pages(params):
             # The search is not trusted (wildcards and field queries are unreliable): re-check.
             if scope.admits(record, since=since, until=until):
                 kept += 1
                 yield record
-            else:
-                dropped += 1
+                continue
+            dropped += 1
+            if record.date is None and record.date_text and scope.admits(
+                record, since=None, until=None
+            ):
+                # Relevant but for a date nobody can read: not loaded, and said so.
+                self._note(DiscoveryNote(
+                    f"record {record.record_id} ({record.symbol}) not loaded: unreadable 269 "
+                    f"date {record.date_text!r}"))
         log.info("search %s..%s: %d relevant, %d dropped by our check", since, until, kept, dropped)
 
     def lookup(self, symbols: Sequence[str]) -> Iterator[CatalogRecord]:
         wanted = list(dict.fromkeys(s.strip() for s in symbols if s.strip()))
+        self._notes.clear()
         seen: set[str] = set()
         for i in range(0, len(wanted), LOOKUP_BATCH):
             batch = wanted[i : i + LOOKUP_BATCH]
@@ -118,7 +135,7 @@ class DigitalLibrary:
             def params(jrec: int, batch: list[str] = batch) -> dict[str, str]:
                 return build_lookup_params(batch, page_size=self.settings.page_size, jrec=jrec)
 
-            for record in self._all_pages(params):
+            for record in self._all_pages(params, label="lookup"):
                 if record.record_id in seen:
                     continue
                 # A phrase query can match more than the exact symbol; keep only exact hits.
@@ -149,6 +166,19 @@ class DigitalLibrary:
         with self._shut_lock:
             return {str(k): v for k, v in self._shut.items()}
 
+    def limit_discovery(self, seconds: float) -> None:
+        """Page for at most `seconds` more (what is left of the run's discovery budget)."""
+        self.budget = DiscoveryBudget(seconds)
+
+    def discovery_notes(self) -> list[DiscoveryNote]:
+        """What the last search or lookup met that the run must record: paging cut short,
+        totals that did not match, relevant records that could not be read."""
+        return list(self._notes)
+
+    def _note(self, note: DiscoveryNote) -> None:
+        log.warning("%s", note.message)
+        self._notes.append(note)
+
     def _note_shut(self, door: Door, why: str) -> None:
         with self._shut_lock:
             if door not in self._shut:
@@ -168,32 +198,42 @@ class DigitalLibrary:
             # Not remembered as shut: one forbidden file says nothing of the next.
             raise BlockedError(resp.url, f"HTTP 403 {resp.reason or 'Forbidden'}", door=door)
 
-    def _all_pages(self, params_for: Callable[[int], dict[str, str]]) -> Iterator[CatalogRecord]:
+    def _all_pages(self, params_for: Callable[[int], dict[str, str]], *,
+                   label: str = "search") -> Iterator[CatalogRecord]:
         """Every record of a search, page by page (jrec is 1-based), each record id once.
 
         New records catalogued while we page shift later pages down, so a record can come twice
         (de-duplicated here); the run's date-window overlap covers the rarer opposite case.
+        Paging always ends (`sources.paging.PageGuard`): a cycling or endless server, a total
+        that keeps changing or the discovery budget stop it, and what it saw is a note
+        (`discovery_notes`). Pages keep being asked while they come back full, even past the
+        total reported, since a total can lie.
         """
-        seen: set[str] = set()
-        previous: tuple[list[str], int | None] = ([], None)
+        guard = PageGuard(self.limits, page_size=self.settings.page_size, label=label,
+                          budget=self.budget)
+        yield from self._pages(params_for, guard)
+        # Only a loop that ended is summed up: a failed page raises and the task tries again.
+        for note in guard.finish():
+            self._note(note)
+
+    def _pages(
+        self, params_for: Callable[[int], dict[str, str]], guard: PageGuard
+    ) -> Iterator[CatalogRecord]:
         jrec = 1
-        while True:
+        while guard.before_page():
             page = self.search_page(params_for(jrec))
             ids = [r.record_id for r in page.records]
-            # The same page with the same total again: a server ignoring jrec. (A shift by new
-            # records can repeat a page too, but then the total has grown.)
-            if not ids or (ids, page.total) == previous:
-                return
-            previous = (ids, page.total)
+            fresh = set(guard.new_records(ids))
+            count = len(fresh)
             for record in page.records:
-                if record.record_id not in seen:
-                    seen.add(record.record_id)
+                if record.record_id in fresh:
+                    fresh.discard(record.record_id)
                     yield record
+            if not guard.after_page(ids, page.total, fresh=count):
+                return
             # Advance by what came back, not by rg: a server may cap the page size.
             jrec += len(page.records)
-            if page.total is not None and jrec > page.total:
-                return
-            if page.total is None and len(page.records) < self.settings.page_size:
+            if not guard.more(len(page.records), jrec):
                 return
 
     # -- download --------------------------------------------------------------------------
@@ -362,20 +402,39 @@ class DigitalLibrary:
         A body cut short is fetched again under the session's retry policy: urllib3 retries only
         until the headers have arrived.
         """
+        self.hosts.check(url)  # before anything looks at the URL (a file: URL has no adapter)
         retry = self._retry_policy(url)
         while True:
-            resp = self._open(
-                url, params=params, headers=headers, accept=accept, door=door, avoid=avoid
-            )
-            try:
-                if resp.status_code != 200:
-                    return resp, b""
+            # Each attempt has the whole of UNMIG_RESPONSE_SECONDS: UNMIG_TIMEOUT bounds one
+            # read only, and a server dripping a byte a second never trips it.
+            with response_deadline(self.response_seconds) as watch:
+                deadline = time.monotonic() + self.response_seconds
                 try:
-                    return resp, self._read_capped(resp)
-                except _BodyCutShort as exc:
-                    retry = self._next_attempt(retry, resp.url, exc)
-            finally:
-                resp.close()
+                    resp = self._open(
+                        url, params=params, headers=headers, accept=accept, door=door,
+                        avoid=avoid,
+                    )
+                except FetchError as exc:
+                    if watch.fired and type(exc) is FetchError:
+                        # urllib3 has already tried again, each attempt under its own deadline.
+                        raise ResponseTooSlow(exc.url, f"no whole answer within "
+                                              f"{self.response_seconds:g} s "
+                                              f"(UNMIG_RESPONSE_SECONDS): {exc.reason}") from exc
+                    raise
+                try:
+                    if resp.status_code != 200:
+                        return resp, b""
+                    try:
+                        return resp, self._read_capped(resp, deadline=deadline)
+                    except _BodyCutShort as exc:
+                        cut = exc
+                        if watch.fired and not exc.too_slow:
+                            cut = _BodyCutShort(
+                                f"response not whole after {self.response_seconds:g} s "
+                                f"(UNMIG_RESPONSE_SECONDS), cut: {exc}", too_slow=True)
+                finally:
+                    resp.close()
+            retry = self._next_attempt(retry, resp.url, cut)
 
     def _open(
         self,
@@ -416,9 +475,10 @@ class DigitalLibrary:
             url, params = target, None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
-    def _read_capped(self, resp: requests.Response) -> bytes:
+    def _read_capped(self, resp: requests.Response, *, deadline: float | None = None) -> bytes:
         """The body, refused past UNMIG_MAX_DOWNLOAD_MB: by Content-Length before reading,
-        and while streaming (a missing or lying Content-Length, an endless body)."""
+        and while streaming (a missing or lying Content-Length, an endless body); cut short
+        (`_BodyCutShort`, tried again) once `deadline` (time.monotonic()) has passed."""
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise TooLarge(
@@ -428,13 +488,21 @@ class DigitalLibrary:
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in resp.iter_content(_CHUNK):
+            while True:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise _BodyCutShort(
+                        f"response not complete after {self.response_seconds:g} s "
+                        f"({size} bytes read; UNMIG_RESPONSE_SECONDS)", too_slow=True)
+                # read1 returns what has arrived (at most _CHUNK), so a drip comes back here
+                # between bytes; a plain read would wait for the whole chunk.
+                chunk = resp.raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise TooLarge(resp.url, f"body exceeds the cap of {self.max_bytes} bytes")
                 chunks.append(chunk)
-        except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError,
-                requests.Timeout) as exc:
+        except (requests.RequestException, HTTPError, OSError) as exc:
             raise _BodyCutShort(f"body cut short after {size} bytes: {_describe(exc)}") from exc
         return b"".join(chunks)
 
@@ -444,19 +512,22 @@ class DigitalLibrary:
 
     @staticmethod
     def _next_attempt(retry: Retry | None, url: str, exc: _BodyCutShort) -> Retry:
+        kind = ResponseTooSlow if exc.too_slow else FetchError
         if retry is None:
-            raise FetchError(url, str(exc))
+            raise kind(url, str(exc))
         try:
             retry = retry.increment(method="GET", url=url, error=ProtocolError(str(exc)))
         except MaxRetryError:
-            raise FetchError(url, f"{exc} (retries used up)") from None
+            raise kind(url, f"{exc} (retries used up)") from None
         log.info("%s: %s; fetching again", url, exc)
         retry.sleep()
         return retry
 
 
 class _BodyCutShort(Exception):
-    pass
+    def __init__(self, message: str, *, too_slow: bool = False) -> None:
+        super().__init__(message)
+        self.too_slow = too_slow
 
 
 class _AlreadyTried(FetchError):

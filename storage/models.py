@@ -275,6 +275,9 @@ class IngestRun(Base):
     status: Mapped[str] = mapped_column(sa.String(20))
     counts: Mapped[dict] = mapped_column(JSONType)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # What the run met that an operator must see (flows.recorder): paging cut short, totals
+    # that did not match, records that could not be read. NULL or [] when none.
+    warnings: Mapped[list | None] = mapped_column(JSONType)
 
 
 class IngestFailure(Base):

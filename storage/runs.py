@@ -15,6 +15,7 @@ from storage.limits import LANGUAGE_BYTES, SYMBOL_BYTES, URL_BYTES, bounded
 from storage.models import IngestFailure, IngestRun
 
 MAX_ERROR_CHARS = 4000  # a message, not a whole traceback
+MAX_WARNINGS = 200  # a hostile catalogue must not grow one row without end
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class RunInfo:
     status: str
     counts: dict[str, int]
     error: str | None
+    warnings: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,13 @@ def start_run(
 
 
 def finish_run(
-    engine: Engine, run_id: int, *, status: str, counts: dict[str, int], error: str | None = None
+    engine: Engine,
+    run_id: int,
+    *,
+    status: str,
+    counts: dict[str, int],
+    error: str | None = None,
+    warnings: list[str] | None = None,
 ) -> None:
     with write_transaction(engine) as conn:
         done = conn.execute(
@@ -82,6 +90,7 @@ def finish_run(
                 status=status,
                 counts=dict(counts),
                 error=_short(error) if error else None,
+                warnings=[_short(w) for w in warnings[:MAX_WARNINGS]] if warnings else None,
             )
         )
         if done.rowcount != 1:

@@ -20,6 +20,14 @@ Moods: `server.challenge(search=True, files=True)` answers as the library's fire
 non-browser clients (HTTP 202, `x-amzn-waf-action: challenge`, a script page), on the search,
 on the files, or both; `page=True` serves the challenge page with a 200 and no header instead.
 
+Hostile moods: `server.hostile_search(Paging.ALTERNATE)` (two full pages in turn, no total),
+`GROWING_TOTAL` (one page, its total one larger at every request), `INVENTING` (new records at
+every request) and `LYING_TOTAL` (`records=300, total=10`, or `records=0, total=1000`) answer
+the search with invented records; `server.set_date(record_id, "2024-02-30")` writes an
+impossible 269 date; `Fault.DRIP` sends a body a byte every `hang` seconds
+(`Fault.DRIP_HEADERS` the status line and headers too), and
+`Fault.REDIRECT` points anywhere (`location=`: another port, `file:///etc/passwd`).
+
 Faults, per path (fnmatch pattern on the path, optionally only the first `times` requests) or at
 random with a seed::
 
@@ -92,6 +100,19 @@ class Fault(StrEnum):
     CHALLENGE = "challenge"  # 202, x-amzn-waf-action: challenge, the challenge script page
     CHALLENGE_PAGE = "challenge-page"  # 200 text/html challenge page, no header
     FORBIDDEN = "403"  # 403 text/html
+    DRIP = "drip"  # the normal answer, its body one byte every `hang` seconds
+    DRIP_HEADERS = "drip-headers"  # the same from the status line on: headers dripped too
+    REDIRECT = "redirect"  # 302 to the rule's `location` (another port, file:///, ...)
+
+
+class Paging(StrEnum):
+    """Search answers that page without end or lie (`server.hostile_search(...)`); the records
+    are invented, relevant (General Assembly, a migration subject, dated in any window)."""
+
+    ALTERNATE = "alternate"  # two full pages in turn, whatever jrec says, no total
+    GROWING_TOTAL = "growing-total"  # the same full page, the total one larger each request
+    INVENTING = "inventing"  # a full page of new records at every request, no total
+    LYING_TOTAL = "lying-total"  # `records` records paged honestly under a total of `total`
 
 
 @dataclass
@@ -102,6 +123,7 @@ class Rule:
     retry_after: int | str = 1
     hang: float = 5.0
     used: int = 0
+    location: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,6 +181,8 @@ class ReplayServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._entries: list[_Entry] = []
+        self._paging: tuple[Paging, int, int | None] | None = None
+        self._paging_requests = 0
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -223,10 +247,13 @@ class ReplayServer:
         times: int | None = None,
         retry_after: int | str = 1,
         hang: float | None = None,
+        location: str = "",
     ) -> Rule:
         """Answer requests whose path matches `pattern` (fnmatch) with `fault`; only the first
-        `times` of them if given. Rules are tried in the order added."""
-        rule = Rule(pattern, Fault(fault), times, retry_after, hang or self.hang_seconds)
+        `times` of them if given. Rules are tried in the order added. `hang`: seconds of a
+        HANG, or between two bytes of a DRIP; `location`: where a REDIRECT points."""
+        rule = Rule(pattern, Fault(fault), times, retry_after, hang or self.hang_seconds,
+                    location=location)
         with self._lock:
             self.rules.append(rule)
         return rule
@@ -255,6 +282,27 @@ class ReplayServer:
             self.fail("/search", fault, times=times)
         if files:
             self.fail("/record/*", fault, times=times)
+
+    def hostile_search(self, mode: Paging, *, records: int = 300,
+                       total: int | None = None) -> None:
+        """Answer `/search` with invented records the `mode` way from now on (see `Paging`);
+        `records` and `total` are the served and the claimed counts of LYING_TOTAL."""
+        with self._lock:
+            self._paging = (Paging(mode), records, total)
+            self._paging_requests = 0
+
+    def set_date(self, record_id: str, text: str) -> None:
+        """Write `text` as the record's 269 $a (an impossible date); the server still finds
+        the record by the date it had."""
+        for e in self._entries:
+            if e.record_id == record_id:
+                for df in e.element.iter(f"{_M}datafield"):
+                    if df.get("tag") == "269":
+                        for sf in df.iter(f"{_M}subfield"):
+                            if sf.get("code") == "a":
+                                sf.text = text
+                return
+        raise KeyError(record_id)
 
     def set_robots(self, text: str | None) -> None:
         """Serve `text` as /robots.txt from now on (None: 404)."""
@@ -358,6 +406,8 @@ class ReplayServer:
     def _search(self, query: dict[str, str]) -> _Response:
         if query.get("of", "hb") != "xm":
             return _Response(200, {"Content-Type": "text/html"}, b"<html>search page</html>")
+        if self._paging is not None:
+            return self._hostile_page(query)
         p = query.get("p", "")
         results = self._entries
         if m := _WINDOW.search(p):
@@ -373,6 +423,34 @@ class ReplayServer:
             f"<!-- Search-Engine-Total-Number-Of-Results: {len(results)} -->\n"
             f'<collection xmlns="{MARC_NS}">\n'
             + "\n".join(_as_library_writes(e.element) for e in page)
+            + "\n</collection>\n"
+        ).encode("utf-8")
+        return _Response(200, {"Content-Type": "application/xml; charset=utf-8"}, body)
+
+    def _hostile_page(self, query: dict[str, str]) -> _Response:
+        assert self._paging is not None
+        mode, served, claimed = self._paging
+        with self._lock:
+            self._paging_requests += 1
+            n = self._paging_requests
+        rg = min(max(int(query.get("rg", "10") or 10), 1), self.max_page_size)
+        jrec = max(int(query.get("jrec", "1") or 1), 1)
+        total: int | None = None
+        if mode is Paging.ALTERNATE:
+            first = 0 if n % 2 else rg
+        elif mode is Paging.GROWING_TOTAL:
+            first, total = 0, rg + n
+        elif mode is Paging.INVENTING:
+            first = (n - 1) * rg
+        else:
+            first, total = jrec - 1, claimed
+        ids = range(first, min(first + rg, served) if mode is Paging.LYING_TOTAL else first + rg)
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            + (f"<!-- Search-Engine-Total-Number-Of-Results: {total} -->\n"
+               if total is not None else "")
+            + f'<collection xmlns="{MARC_NS}">\n'
+            + "\n".join(_invented(i) for i in ids)
             + "\n</collection>\n"
         ).encode("utf-8")
         return _Response(200, {"Content-Type": "application/xml; charset=utf-8"}, body)
@@ -419,6 +497,18 @@ class ReplayServer:
 
 
 _NS0 = re.compile(r"(</?)ns0:")
+
+
+def _invented(i: int) -> str:
+    """A relevant record nobody catalogued: General Assembly, migration, dated 2024-01-15."""
+    return (
+        f'<record><controlfield tag="001">9{i:07d}</controlfield>'
+        f'<datafield tag="191" ind1=" " ind2=" "><subfield code="a">A/99/{i}</subfield>'
+        '</datafield><datafield tag="269" ind1=" " ind2=" "><subfield code="a">2024-01-15'
+        '</subfield></datafield><datafield tag="650" ind1=" " ind2="7"><subfield code="a">'
+        'INTERNATIONAL MIGRATION</subfield></datafield><datafield tag="981" ind1=" " ind2=" ">'
+        '<subfield code="a">General Assembly</subfield></datafield></record>'
+    )
 
 
 def _as_library_writes(element: ET.Element) -> str:
@@ -516,6 +606,36 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault is Fault.FOREIGN_REDIRECT:
             log(302)
             self._send(_Response(302, {"Location": f"http://{FOREIGN_HOST}{self.path}"}))
+        elif fault is Fault.REDIRECT:
+            log(302)
+            self._send(_Response(302, {"Location": rule.location}))
+        elif fault is Fault.DRIP:
+            normal = self.replay.render(path, query, headers)
+            log(normal.status, len(normal.body))
+            self._send(normal, body=b"", close=True)
+            try:
+                for i in range(len(normal.body)):
+                    if self.replay._stop.wait(rule.hang):
+                        break
+                    self.wfile.write(normal.body[i : i + 1])
+                    self.wfile.flush()
+            except OSError:
+                pass  # the client gave up: that is the point
+        elif fault is Fault.DRIP_HEADERS:
+            normal = self.replay.render(path, query, headers)
+            log(normal.status, len(normal.body))
+            head = "".join(f"{k}: {v}\r\n" for k, v in normal.headers.items())
+            raw = (f"HTTP/1.1 {normal.status} OK\r\n{head}Content-Length: {len(normal.body)}"
+                   "\r\nConnection: close\r\n\r\n").encode("latin-1") + normal.body
+            self.close_connection = True
+            try:
+                for i in range(len(raw)):
+                    if self.replay._stop.wait(rule.hang):
+                        break
+                    self.wfile.write(raw[i : i + 1])
+                    self.wfile.flush()
+            except OSError:
+                pass
         elif fault is Fault.RESET:
             log(None)
             # SO_LINGER 0: closing sends a TCP RST instead of an orderly FIN.

@@ -57,10 +57,15 @@ def test_host_policy() -> None:
                              allowed_hosts=["digitallibrary.un.org", ".un.org"])
     policy = HostPolicy.from_settings(settings)
     for ok in ("https://digitallibrary.un.org/x", "https://documents.un.org/x",
-               "http://127.0.0.1:8080/x", "http://127.0.0.1:1/x", "http://MIRROR.test/x"):
+               "http://127.0.0.1:8080/x", "http://MIRROR.test:9/x",
+               "https://DOCUMENTS.un.org:443/x"):
         assert policy.allows(ok), ok
+    # Scheme and port count as much as the host: http only where configured, no other port.
     for bad in ("https://evil.example.org/x", "https://un.org.evil.example/x",
-                "ftp://digitallibrary.un.org/x", "file:///etc/passwd", "http://localhost:8080/x"):
+                "ftp://digitallibrary.un.org/x", "file:///etc/passwd", "http://localhost:8080/x",
+                "http://127.0.0.1:1/x", "http://127.0.0.1:5432/x", "http://MIRROR.test/x",
+                "https://127.0.0.1:8080/x", "http://documents.un.org/x",
+                "https://documents.un.org:22/x", "http://127.0.0.1:99999/x"):
         assert not policy.allows(bad), bad
     with pytest.raises(ForbiddenRedirect, match="redirect to https://evil.example.org/x refused"):
         policy.check("https://evil.example.org/x", redirected_from="https://documents.un.org/a")
