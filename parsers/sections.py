@@ -21,7 +21,8 @@ KIND_LEVELS = {"roman": 1, "letter": 2, "digit": 3}
 
 _HEADING_LABEL_RE = re.compile(r"(?:[IVXL]{1,6}|[A-Z]|\d{1,2}[A-Z]?(?:\.\d{1,2})*)\.\s")
 BARE_LABEL_RE = re.compile(
-    r"(?:Annex|Appendix|Enclosure|Attachment|Part|Section|Chapter|Programme|Subprogramme)"
+    r"(?:Annex|Appendix|Enclosure|Attachment|Part|Section|Chapter|Programme|Subprogramme"
+    r"|Component)"
     r"(?:\s+[\dIVXLA-Z][\w.]*)?\*?",
 )
 _ANNEX_RE = re.compile(r"(?:Annex|Annexes|Appendix|Enclosure)(?:\s+[\dIVXLA-Z]+)?\*?")

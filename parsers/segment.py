@@ -44,7 +44,8 @@ _PARTICIPLE_WORDS = frozenset(
 )
 _NUMBERED = (ParagraphKind.NUMBERED, ParagraphKind.OPERATIVE)
 _OPENERS = "\u201c\"'"
-_MAX_HEADING_LINES = 3
+_MAX_HEADING_LINES = 4  # lines one heading may wrap over
+_MAX_BLOCK_LINES = 6  # lines of one bold block over a gap: a bare label, its title, a heading
 
 
 @dataclass(slots=True)
@@ -127,7 +128,7 @@ class _Segmenter:
         self.root: tuple[str, ...] = ()  # an annex and its title, above every heading in it
         self.sections = SectionPath()
         self.body_size = _body_size(lines) if styled else 0.0
-        self.heading_size = 0.0  # type size of the open heading's first line
+        self.heading_line: Line | None = None  # the open heading's first line (its style)
         self.series = 0
         self.last: str | None = None  # the last paragraph number seen ("12", "2.13")
         self.pending: deque[str] = deque()
@@ -289,7 +290,7 @@ class _Segmenter:
         i = self.index
         parts = [line.text.strip()]
         j = i + 1
-        while j < len(self.lines) and j - i < _MAX_HEADING_LINES:
+        while j < len(self.lines) and j - i < _MAX_BLOCK_LINES:
             ln = self.lines[j]
             if ln.gap or ln.page_break or ln.bold != line.bold or ln.table:
                 break
@@ -363,8 +364,14 @@ class _Segmenter:
             self.close_annex_title()
             self.on_number(line, *num)
             return
+        if self.titles_table(line, t):
+            self.close_annex_title()
+            self.on_table_row(line, t)
+            return
         heading = None if self.preamble else self.heading_of(line, t)
-        if heading is not None and self.annex_title is not None and not heading[1]:
+        if (heading is not None and self.annex_title is not None and not heading[1]
+                and not (self.annex_title and is_bare_label(t))):
+            # An annex's title, up to a bare label ("Subprogramme 1") that heads its first part.
             self.annex_title.append(t)
             return
         if heading is not None:
@@ -394,13 +401,25 @@ class _Segmenter:
         self.cur.add(t)
         self.cur.markers.extend(line.markers)
 
+    def titles_table(self, line: Line, t: str) -> bool:
+        """A bold unlabelled line right over a table is the table's title, not a section: the
+        paragraphs after the table belong to the heading above it ("Delayed deployment
+        factors" over its table in A/80/604/Add.9). Italic minor headings over a table stay
+        headings: they head the paragraphs that discuss it too."""
+        nxt = self.lines[self.index + 1] if self.index + 1 < len(self.lines) else None
+        return (self.styled and line.bold and not line.italic and nxt is not None and nxt.table
+                and not _HEADING_RE.match(t) and not is_bare_label(t) and not ends_sentence(t)
+                and self.style_level(line) >= 3)
+
     def heading_continues(self, line: Line, t: str) -> bool:
         top = self.sections.top()
         if (top is None or line.gap or _NUM_RE.match(t) or _HEADING_RE.match(t)
                 or _ITEM_RE.match(t) or is_bare_label(top[1])):
             return False  # a bare label's title is a heading of its own, under it
         if self.styled:
-            return line.bold and abs(line.size - self.heading_size) < 0.5
+            first = self.heading_line
+            return (first is not None and line.bold == first.bold and line.italic == first.italic
+                    and (line.bold or line.italic) and abs(line.size - first.size) < 0.5)
         if line.heading:
             return True
         last_word = top[1].rsplit(" ", 1)[-1].lower()
@@ -439,7 +458,7 @@ class _Segmenter:
     def on_heading(self, level: int, label: str, text: str, line: Line) -> None:
         self.close()
         self.sections.heading(level, text)
-        self.heading_size = line.size
+        self.heading_line = line
         self.heading_open = _MAX_HEADING_LINES - 1
         self.after_heading = True
         self.preamble = False
