@@ -15,14 +15,19 @@ import resource
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
+from typing import TypeVar
 
 import pebble
 
 from parsers import parse_bytes
 from parsers.errors import DocumentError, ParseTimeout
 from parsers.model import ParsedDocument
+from parsers.picture import picture_bytes
+
+T = TypeVar("T")
 
 
 class ParserCrashed(DocumentError):
@@ -116,10 +121,18 @@ class ParseSandbox:
             )
 
     def parse(self, content: bytes, *, filename: str, language: str) -> ParsedDocument:
+        return self._run(parse_bytes, content, filename=filename, language=language)
+
+    def picture(self, content: bytes, *, filename: str, language: str
+                ) -> tuple[ParsedDocument, str]:
+        """The parse and its picture (`parsers.picture`), under the same budget."""
+        return self._run(picture_bytes, content, filename=filename, language=language)
+
+    def _run(self, fn: Callable[..., T], content: bytes, *, filename: str, language: str) -> T:
         if self._pool is None:
-            return parse_bytes(content, filename=filename, language=language)
+            return fn(content, filename=filename, language=language)
         future = self._pool.schedule(
-            parse_bytes,
+            fn,
             args=(content,),
             kwargs={"filename": filename, "language": language},
             timeout=self.timeout,
