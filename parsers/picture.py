@@ -47,7 +47,8 @@ _LEGEND = [
 
 _CSS = """
 body{font-family:sans-serif;background:#666;margin:0;padding:12px}
-header{background:#fff;padding:8px 12px;margin-bottom:12px;max-width:900px;font-size:13px}
+header{background:#fff;padding:8px 12px;margin-bottom:12px;max-width:808px;box-sizing:border-box;
+       font-size:13px}
 header h1{font-size:16px;margin:0 0 4px}
 .legend span.chip{display:inline-block;padding:1px 6px;margin:2px 6px 2px 0;border:1px solid #999}
 .wrap{position:relative;margin:0 0 16px 0;padding-left:%(gutter)dpx}

@@ -203,3 +203,27 @@ def test_a_killed_process_leaves_no_temporary_folder(tmp_path: Path, seeds_dir: 
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert list(temp.iterdir()) == []
+
+
+def test_parse_draws_a_picture_of_a_pdf(tmp_path: Path) -> None:
+    from tests import pdfgen
+
+    pdf = _write(tmp_path / "report.pdf", pdfgen.render_pdf(pdfgen.sample_report()))
+    out = tmp_path / "report.html"
+    done = unmig("parse", str(pdf), "--html", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "I. Introduction" in done.stdout  # the parse is printed as without --html
+    picture = out.read_text(encoding="utf-8")
+    assert picture.startswith("<!DOCTYPE html>")
+    for fate in ("front matter", "heading", "paragraph", "footnote", "furniture"):
+        assert f'data-fate="{fate}"' in picture, fate
+
+
+def test_parse_html_needs_a_pdf(tmp_path: Path) -> None:
+    text = _write(tmp_path / "report.txt", b"1. The present report is submitted.\n")
+    out = tmp_path / "report.html"
+    done = unmig("parse", str(text), "--html", str(out))
+    assert done.returncode != 0 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--html needs a PDF" in lines[0], done.stderr
+    assert not out.exists()

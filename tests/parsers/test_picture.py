@@ -215,3 +215,15 @@ def test_real_report_furniture_footnotes_tables_headings_and_numbers(add2) -> No
                  "the report"):
         assert {b.get("data-number") for b in _with(boxes, part)} == {"9"}, part
     assert not [b for b in nine if re.match(r"\d+\.$", b["text"]) and b["text"] != "9."]
+
+
+def test_a_resolutions_formula_and_meeting_line_are_dropped() -> None:
+    from tests.parsers.test_pdf_roundtrip import resolution_spec
+
+    boxes = _boxes(picture_bytes(pdfgen.render_pdf(resolution_spec()))[1]).boxes
+    for line in ("The General Assembly,", "30th plenary meeting"):
+        assert {b["data-fate"] for b in _with(boxes, line)} == {"dropped"}, line
+    assert {b["data-fate"] for b in _with(boxes, "Resolution adopted by the General")} == {
+        "front matter"}
+    preambular = [b for b in boxes if "preambular" in b["title"]]
+    assert preambular and {b["data-fate"] for b in preambular} == {"paragraph"}
