@@ -147,6 +147,7 @@ def render_html(trace: Trace, doc: ParsedDocument, *, title: str = "") -> str:
         f'<span class="chip {css}" title="{escape(desc)}">{escape(label)}</span>'
         for label, css, desc in _LEGEND
     )
+    warnings = "".join(f"<li>{escape(w)}</li>" for w in doc.warnings)
     tally = ", ".join(f"{n} {escape(f)}" for f, n in counts.most_common())
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -155,7 +156,9 @@ def render_html(trace: Trace, doc: ParsedDocument, *, title: str = "") -> str:
         f"<div>{len(doc.paragraphs)} records, {len(doc.footnotes)} footnotes, "
         f"{len(doc.warnings)} warnings; parser {escape(doc.parser_version)}</div>"
         f"<div>text lines: {tally}</div>"
-        f'<div class="legend">{legend}</div>'
+        + (f"<details><summary>warnings</summary><ul>{warnings}</ul></details>"
+           if doc.warnings else "")
+        + f'<div class="legend">{legend}</div>'
         "<div>Margin: the paragraph's number, or [its record position] when it has none. "
         "Hover a line for its record and section.</div></header>"
         + "".join(pages_html) + "</body></html>\n"

@@ -36,7 +36,9 @@ class _Boxes(HTMLParser):
         self.page = 0
         self.boxes: list[dict] = []
         self.scripts = 0
+        self.margin: list[tuple[int, str]] = []  # (page, label) of the numbers in the margin
         self._box: dict | None = None
+        self._label = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -46,6 +48,7 @@ class _Boxes(HTMLParser):
             self.page = int(a["id"].removeprefix("page-"))
         if tag == "div" and "data-fate" in a:
             self._box = {**a, "page": self.page, "text": ""}
+        self._label = tag == "div" and (a.get("class") or "").split()[:1] == ["n"]
         if tag not in _VOID:
             self.stack.append(tag)
 
@@ -59,6 +62,9 @@ class _Boxes(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._box is not None:
             self._box["text"] += data
+        if self._label:
+            self.margin.append((self.page, data))
+            self._label = False
 
 
 def _boxes(html: str) -> _Boxes:
@@ -131,7 +137,8 @@ def test_every_printed_line_of_a_generated_report_is_drawn_with_a_fate() -> None
 
 def test_generated_report_furniture_footnotes_headings_and_numbers() -> None:
     data, html = _generated()
-    boxes = _boxes(html).boxes
+    parsed = _boxes(html)
+    boxes = parsed.boxes
     for needle in ("11-37256", "*1137256*", "Please recycle", "2/"):
         assert {b["data-fate"] for b in _with(boxes, needle)} == {"furniture"}, needle
     running = [b for b in _with(boxes, "A/99/516") if b["page"] > 1]
@@ -147,6 +154,9 @@ def test_generated_report_furniture_footnotes_headings_and_numbers() -> None:
         assert all(f"{label} {words}" in b["title"] for b in drawn)
     # Paragraph 7 runs onto page 2: its number stands in both margins.
     assert {b["page"] for b in boxes if b.get("data-number") == "7"} == {1, 2}
+    assert [page for page, label in parsed.margin if label == "7"] == [1, 2]
+    assert [label for _, label in parsed.margin] == ["1", "2", "3", "4", "5", "6", "7",
+                                                     "7", "8", "9", "10", "11", "12"]
     nine = [b for b in boxes if b.get("data-number") == "9"]
     # Its number box and its text, whole and nothing else, in print order.
     assert _fold("".join(b["text"] for b in nine)) == _fold("9." + _P9)
