@@ -11,8 +11,11 @@ import typer
 from cli.app import app, fail
 from config import ConfigError, load_settings
 from flows.sandbox import ParseSandbox
+from parsers.detect import Format, sniff
 from parsers.errors import DocumentError
 from parsers.model import ParsedDocument
+
+_NO_PAGES = {Format.DOCX: "a Word file", Format.HTML: "an HTML page", Format.TEXT: "text"}
 
 
 def _print_human(doc: ParsedDocument) -> None:
@@ -44,10 +47,18 @@ def parse(
     path: Path = typer.Argument(..., help="A PDF, HTML or text file."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     language: str = typer.Option("en", help="Language of the document."),
+    html: Path | None = typer.Option(
+        None, "--html", metavar="OUT.html",
+        help="Also write a picture of the parse: each PDF page with its lines coloured by what "
+             "they became (PDF only).",
+    ),
 ) -> None:
     """Parse one local file and print its front matter and numbered paragraphs.
 
-    The parser runs in a worker process under the ingest's budget (UNMIG_PARSE_TIMEOUT,
+    With --html, also write one HTML file drawing each page of the PDF with every line
+    coloured by what it became (paragraph and its number, heading, table, footnote,
+    furniture, front matter, contents, dropped); Word, HTML and text files have no pages to
+    draw. The parser runs in a worker process under the ingest's budget (UNMIG_PARSE_TIMEOUT,
     UNMIG_PARSE_MEMORY_MB), so a file that would hang or flood an ingest stops here too."""
     try:
         settings = load_settings()
@@ -61,15 +72,27 @@ def parse(
         raise fail(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise fail(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if html is not None and (fmt := sniff(data, filename=str(path))) in _NO_PAGES:
+        raise fail(f"{path}: --html needs a PDF (this is {_NO_PAGES[fmt]}, without page "
+                   "positions)")
     sandbox = ParseSandbox(
         workers=1, timeout=settings.parse_timeout, memory_mb=settings.parse_memory_mb
     )
+    picture = None
     try:
-        doc = sandbox.parse(data, filename=str(path), language=language)
+        if html is None:
+            doc = sandbox.parse(data, filename=str(path), language=language)
+        else:
+            doc, picture = sandbox.picture(data, filename=str(path), language=language)
     except DocumentError as exc:
         raise fail(str(exc)) from None
     finally:
         sandbox.close()
+    if html is not None and picture is not None:
+        try:
+            html.write_text(picture, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"{html}: cannot write: {exc.strerror or exc}") from None
     if as_json:
         typer.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
     else:

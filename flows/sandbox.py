@@ -15,14 +15,19 @@ import resource
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
+from typing import TypeVar
 
 import pebble
 
 from parsers import parse_bytes
 from parsers.errors import DocumentError, ParseTimeout
 from parsers.model import ParsedDocument
+from parsers.picture import picture_bytes
+
+T = TypeVar("T")
 
 
 class ParserCrashed(DocumentError):
@@ -39,6 +44,8 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 _TEMP_PREFIX = "unmig-mp-"
+# Room left in a Unix socket path (107 bytes) for "/unmig-mp-<pid>-<8>/listener-<8>" (about 45).
+_MAX_TEMP_BASE = 60
 
 
 def _pid_alive(pid: int) -> bool:
@@ -59,6 +66,10 @@ def _own_temp_dir() -> None:
     could tell a stale one from another program's live one. Ours carry the pid, so the next
     start removes exactly the folders of our dead processes."""
     base = Path(tempfile.gettempdir())
+    if len(str(base)) > _MAX_TEMP_BASE:
+        # The forkserver's socket lives in this folder, and a Unix socket's path may not pass
+        # 107 bytes: under a long TMPDIR every worker start fails (BrokenProcessPool).
+        base = Path("/tmp")
     for old in base.glob(f"{_TEMP_PREFIX}*"):
         pid = old.name.removeprefix(_TEMP_PREFIX).split("-", 1)[0]
         try:
@@ -70,7 +81,7 @@ def _own_temp_dir() -> None:
     # The attribute multiprocessing.util.get_temp_dir reads and fills; set before its first use.
     config = multiprocessing.current_process()._config  # noqa: SLF001
     if config.get("tempdir") is None:
-        path = tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-")
+        path = tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=base)
         config["tempdir"] = path
         # As get_temp_dir does for its own folder: removed at a normal exit.
         multiprocessing.util.Finalize(None, shutil.rmtree, args=[path], exitpriority=-100)
@@ -116,10 +127,18 @@ class ParseSandbox:
             )
 
     def parse(self, content: bytes, *, filename: str, language: str) -> ParsedDocument:
+        return self._run(parse_bytes, content, filename=filename, language=language)
+
+    def picture(self, content: bytes, *, filename: str, language: str
+                ) -> tuple[ParsedDocument, str]:
+        """The parse and its picture (`parsers.picture`), under the same budget."""
+        return self._run(picture_bytes, content, filename=filename, language=language)
+
+    def _run(self, fn: Callable[..., T], content: bytes, *, filename: str, language: str) -> T:
         if self._pool is None:
-            return parse_bytes(content, filename=filename, language=language)
+            return fn(content, filename=filename, language=language)
         future = self._pool.schedule(
-            parse_bytes,
+            fn,
             args=(content,),
             kwargs={"filename": filename, "language": language},
             timeout=self.timeout,

@@ -14,6 +14,7 @@ from parsers.assemble import build_document
 from parsers.detect import Format, decode_text, sniff
 from parsers.errors import DocumentError, EmptyDocument, NotAPdf, UnsupportedFormat
 from parsers.model import ParsedDocument
+from parsers.trace import Trace
 
 # Bump whenever the output for some input changes (stored documents are re-parsed when their
 # parser_version is older). Calendar style: YEAR.MONTH.N.
@@ -45,12 +46,14 @@ def parse_html(html: str | bytes, *, filename: str = "", language: str = "en") -
     return build_document(ex, language=language, parser_version=PARSER_VERSION)
 
 
-def parse_pdf(data: bytes, *, filename: str = "", language: str = "en") -> ParsedDocument:
-    """A PDF with a text layer."""
+def parse_pdf(data: bytes, *, filename: str = "", language: str = "en",
+              trace: Trace | None = None) -> ParsedDocument:
+    """A PDF with a text layer; with a `trace`, what became of each printed line goes in it
+    (`parsers.picture` draws it)."""
     from parsers.pdf_extract import extract_pdf
 
-    ex = extract_pdf(data, _name(filename))
-    return build_document(ex, language=language, parser_version=PARSER_VERSION)
+    ex = extract_pdf(data, _name(filename), trace)
+    return build_document(ex, language=language, parser_version=PARSER_VERSION, trace=trace)
 
 
 def parse_docx(data: bytes, *, filename: str = "", language: str = "en") -> ParsedDocument:
@@ -76,8 +79,12 @@ def parse_bytes(
     filename: str = "",
     content_type: str | None = None,
     language: str = "en",
+    trace: Trace | None = None,
 ) -> ParsedDocument:
-    """Detect the format of `data` and parse it; see the module doc for the errors raised."""
+    """Detect the format of `data` and parse it; see the module doc for the errors raised.
+
+    A `trace` (what became of each printed line) can only be taken of a PDF: other formats
+    have no page positions, and raise `UnsupportedFormat` with one."""
     name = _name(filename)
     fmt = sniff(data, filename=filename, content_type=content_type)
     if fmt is Format.EMPTY:
@@ -86,9 +93,11 @@ def parse_bytes(
         raise NotAPdf(name, _describe(data))
     if fmt is Format.BINARY:
         raise UnsupportedFormat(name, f"binary data starting {data[:8]!r}")
+    if trace is not None and fmt is not Format.PDF:
+        raise UnsupportedFormat(name, f"a picture needs a PDF, this is {_FORMAT_NAMES[fmt]}")
     try:
         if fmt is Format.PDF:
-            return parse_pdf(data, filename=name, language=language)
+            return parse_pdf(data, filename=name, language=language, trace=trace)
         if fmt is Format.DOCX:
             return parse_docx(data, filename=name, language=language)
         text = decode_text(data)
@@ -103,6 +112,9 @@ def parse_bytes(
         raise  # the sandbox reports it as over budget
     except Exception as exc:  # noqa: BLE001 - a parser bug on odd input must still be typed
         raise UnsupportedFormat(name, f"could not be parsed ({type(exc).__name__}: {exc})") from exc
+
+
+_FORMAT_NAMES = {Format.DOCX: "a Word file", Format.HTML: "an HTML page", Format.TEXT: "text"}
 
 
 def _describe(data: bytes) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from parsers.front_matter import read_front_matter
 from parsers.lines import Extracted, RawFootnote
@@ -15,6 +16,9 @@ from parsers.normalise import (
     rejoin_split_words,
 )
 from parsers.segment import Draft, flag, segment
+
+if TYPE_CHECKING:
+    from parsers.trace import LineFate, Trace
 
 
 def _text(lines: list[str], vocab: Vocabulary) -> str:
@@ -60,9 +64,18 @@ def _footnotes(raw: list[RawFootnote], paragraphs: list[Paragraph], vocab: Vocab
     return out
 
 
-def build_document(ex: Extracted, *, language: str, parser_version: str) -> ParsedDocument:
+def build_document(ex: Extracted, *, language: str, parser_version: str,
+                   trace: Trace | None = None) -> ParsedDocument:
+    """The document; with a `trace`, what each of `ex.lines` became is recorded in it."""
     fr = read_front_matter(ex.lines)
-    drafts = segment(ex.lines[fr.body_start:], resolution=fr.resolution, styled=ex.styled)
+    others: dict[int, LineFate] | None = {} if trace is not None else None
+    drafts = segment(ex.lines[fr.body_start:], resolution=fr.resolution, styled=ex.styled,
+                     trace=others)
+    if trace is not None:
+        from parsers.trace import record_parse
+
+        record_parse(trace, body_start=fr.body_start, drafts=drafts, others=others,
+                     kinds=[d.kind is ParagraphKind.TABLE for d in drafts])
     vocab = Vocabulary(
         chain.from_iterable(chain(d.lines, *(lines for _, lines in d.items)) for d in drafts),
         mend_tears=not ex.spaced,

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTAnno, LTChar, LTItem, LTLine, LTRect, LTTextBox, LTTextLine
@@ -30,6 +31,9 @@ from parsers.errors import EncryptedPdf, NoTextLayer, TruncatedPdf
 from parsers.front_matter import SYMBOL_RE
 from parsers.lines import Extracted, Line, RawFootnote
 from parsers.normalise import clean_chars, ends_sentence
+
+if TYPE_CHECKING:
+    from parsers.trace import Trace
 
 # boxes_flow=None: pdfminer skips ordering text boxes (its costliest step); we order by position.
 _LAPARAMS = LAParams(boxes_flow=None)
@@ -109,8 +113,10 @@ class _Row:
     toc: bool = False
 
 
-def extract_pdf(data: bytes, name: str) -> Extracted:
-    """Lines and footnotes of a PDF; typed errors for encrypted, broken or scanned files."""
+def extract_pdf(data: bytes, name: str, trace: Trace | None = None) -> Extracted:
+    """Lines and footnotes of a PDF; typed errors for encrypted, broken or scanned files.
+
+    With a `trace`, every text line of every page is recorded in it with what became of it."""
     if b"%%EOF" not in data[-1024:]:
         raise TruncatedPdf(name, "no %%EOF at the end: the file stops early")
     pages: list[_Page] = []
@@ -141,6 +147,10 @@ def extract_pdf(data: bytes, name: str) -> Extracted:
         if notes:
             raw_notes.append((p.number, notes))
     _mark_contents(rows)
+    if trace is not None:
+        from parsers.trace import record_pdf
+
+        record_pdf(trace, pages, rows, raw_notes, _is_furniture)
     worded = sum(p.worded for p in pages)
     return Extracted(
         lines=_to_lines([r for r in rows if not r.toc], body_size, left),

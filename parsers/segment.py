@@ -18,6 +18,7 @@ from parsers.lines import Line
 from parsers.model import ParagraphKind
 from parsers.normalise import ends_sentence
 from parsers.sections import SectionPath, is_bare_label
+from parsers.trace import Fate, LineFate
 
 # "12. Text" and, in programme budget fascicles, section-prefixed "2.13 Text" or "29A.4 Text"
 # (an annex's "A.1 Text" too).
@@ -65,6 +66,7 @@ class Draft:
     note_after: str | None = None  # the paragraph number it came after
     letter: str | None = None  # last "(a)"-style item label seen
     roman: str | None = None  # last "(i)"-style item label seen
+    rows: list[int] = field(default_factory=list)  # indices of its lines, in a traced parse
 
     def add(self, text: str) -> None:
         if self.items:
@@ -85,6 +87,7 @@ class Draft:
             self.add(t)
         self.items.extend(other.items)
         self.markers.extend(other.markers)
+        self.rows.extend(other.rows)
 
 
 @dataclass(slots=True)
@@ -119,8 +122,10 @@ def _label(prefix: str, n: int) -> str:
 
 
 class _Segmenter:
-    def __init__(self, lines: list[Line], *, resolution: bool, styled: bool) -> None:
+    def __init__(self, lines: list[Line], *, resolution: bool, styled: bool,
+                 trace: dict[int, LineFate] | None = None) -> None:
         self.lines = lines
+        self.trace = trace
         self.resolution = resolution
         self.styled = styled
         self.drafts: list[Draft] = []
@@ -141,6 +146,7 @@ class _Segmenter:
         self.after_heading = False
         self.skip_date = False
         self.prev_text = ""
+        self.waiting: list[tuple[int, str]] = []  # traced: number-only lines, by their number
 
     # -- structure -------------------------------------------------------------------------
     def section(self) -> tuple[str, ...]:
@@ -322,13 +328,42 @@ class _Segmenter:
             if line.table:
                 self.heading_open = 0
                 self.on_table_row(line, t)
+                if self.trace is not None:
+                    self.table.rows.append(i)
                 continue
             self.table = None
-            self.feed(line, t)
+            if self.trace is None:
+                self.feed(line, t)
+            else:
+                self.traced_feed(i, line, t)
             self.prev_text = t
         self.close_annex_title()
         self.close()
         return self.drafts
+
+    def traced_feed(self, i: int, line: Line, t: str) -> None:
+        """`feed`, noting where the line went: the record that grew, a heading, or nowhere."""
+        def size(d: Draft | None) -> int:
+            return -1 if d is None else len(d.lines) + sum(1 + len(x) for _, x in d.items)
+
+        cur, grown, stack = self.cur, size(self.cur), list(self.sections.stack)
+        root, annex, pending = self.root, list(self.annex_title or ()), list(self.pending)
+        table = self.table
+        self.feed(line, t)
+        if self.table is not None and self.table is not table:
+            self.table.rows.append(i)  # a table's title
+        elif self.cur is not None and (self.cur is not cur or size(self.cur) > grown):
+            # A number printed on a line of its own belongs to the paragraph it opens.
+            self.cur.rows.extend(j for j, n in self.waiting if n == self.cur.number)
+            self.waiting = [(j, n) for j, n in self.waiting if n != self.cur.number]
+            self.cur.rows.append(i)
+        elif (self.sections.stack != stack or self.root != root
+              or list(self.annex_title or ()) != annex):
+            self.trace[i] = LineFate(Fate.HEADING, section=self.section())
+        elif list(self.pending) != pending and self.pending:
+            self.waiting.append((i, self.pending[-1]))
+        else:
+            self.trace[i] = LineFate(Fate.DROPPED)
 
     def feed(self, line: Line, t: str) -> None:
         if self.skip_date:
@@ -553,9 +588,17 @@ def _resolve(drafts: list[Draft]) -> list[Draft]:
     return out
 
 
-def segment(lines: list[Line], *, resolution: bool = False, styled: bool = False) -> list[Draft]:
-    """The body's paragraphs in order, loose blocks decided (see module doc)."""
-    drafts = _Segmenter(lines, resolution=resolution, styled=styled).run()
+def segment(lines: list[Line], *, resolution: bool = False, styled: bool = False,
+            trace: dict[int, LineFate] | None = None) -> list[Draft]:
+    """The body's paragraphs in order, loose blocks decided (see module doc).
+
+    With a `trace`, each draft's `rows` lists the lines it took, and `trace` gets the fate
+    of every other line (a heading, or dropped)."""
+    seg = _Segmenter(lines, resolution=resolution, styled=styled, trace=trace)
+    drafts = seg.run()
+    if trace is not None:
+        for j, _ in seg.waiting:
+            trace[j] = LineFate(Fate.DROPPED)
     return _resolve(drafts)
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -181,8 +182,9 @@ def test_a_killed_process_leaves_no_temporary_folder(tmp_path: Path, seeds_dir: 
     import signal
     import time
 
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+    # A short TMPDIR of the test's own: pytest's folders grow past what the sandbox keeps its
+    # socket folder under (test_a_long_tmpdir_still_parses).
+    temp = Path(tempfile.mkdtemp(prefix="unmig-t-", dir="/tmp"))
     env = {**os.environ, "TMPDIR": str(temp)}
     path = _write(tmp_path / "repeat.pdf", _repeated_content_pdf())
     victim = subprocess.Popen([sys.executable, "-c", _SANDBOX_PARSE, str(path)], cwd=REPO,
@@ -203,3 +205,40 @@ def test_a_killed_process_leaves_no_temporary_folder(tmp_path: Path, seeds_dir: 
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert list(temp.iterdir()) == []
+    temp.rmdir()
+
+
+def test_a_long_tmpdir_still_parses(tmp_path: Path, seeds_dir: Path) -> None:
+    """A TMPDIR too long for the forkserver's socket path: the sandbox keeps its folder in /tmp."""
+    temp = tmp_path / ("t" * 80)
+    temp.mkdir()
+    done = subprocess.run([sys.executable, "-c", _SANDBOX_PARSE,
+                           str(seeds_dir / "000_869cbad1eecc4c8c.txt")], cwd=REPO,
+                          env={**os.environ, "TMPDIR": str(temp)}, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+
+
+def test_parse_draws_a_picture_of_a_pdf(tmp_path: Path) -> None:
+    from tests import pdfgen
+
+    pdf = _write(tmp_path / "report.pdf", pdfgen.render_pdf(pdfgen.sample_report()))
+    out = tmp_path / "report.html"
+    done = unmig("parse", str(pdf), "--html", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "I. Introduction" in done.stdout  # the parse is printed as without --html
+    picture = out.read_text(encoding="utf-8")
+    assert picture.startswith("<!DOCTYPE html>")
+    for fate in ("front matter", "heading", "paragraph", "footnote", "furniture"):
+        assert f'data-fate="{fate}"' in picture, fate
+
+
+def test_parse_html_needs_a_pdf(tmp_path: Path) -> None:
+    text = _write(tmp_path / "report.txt", b"1. The present report is submitted.\n")
+    out = tmp_path / "report.html"
+    done = unmig("parse", str(text), "--html", str(out))
+    assert done.returncode != 0 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--html needs a PDF" in lines[0], done.stderr
+    assert not out.exists()
