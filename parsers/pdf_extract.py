@@ -41,7 +41,7 @@ _LAPARAMS = LAParams(boxes_flow=None)
 _JOB_RE = re.compile(r"\d{2}-\d{5}(?:\s*\([A-Z]\))?(?:\s+\d{6})?(?:\s+\d{2}-\d{5})?")
 _BARCODE_RE = re.compile(r"\*\d{7,8}\*")
 _RECYCLE_RE = re.compile(r"Please recycle\W*")
-_PAGE_RE = re.compile(r"\d{1,4}\s*/\s*\d{1,4}")
+_PAGE_RE = re.compile(r"(\d{1,4})\s*/\s*(\d{1,4})")
 _STAMP_RE = re.compile(r"\d{6}")
 _RULE_RE = re.compile(r"_{5,}")
 # A paragraph number or heading label printed apart: "12.", "2.13", "29A.4", "IV.", "B.", "(a)".
@@ -99,6 +99,7 @@ class _Page:
     vrules: list[tuple[float, float, float]]  # x, y0, y1
     typed: int = 0  # lines of several words that set their word spaces as space glyphs
     worded: int = 0  # lines of several words
+    of: int = 0  # pages in the document
 
 
 @dataclass(slots=True)
@@ -138,6 +139,8 @@ def extract_pdf(data: bytes, name: str, trace: Trace | None = None) -> Extracted
     n = len(pages)
     if not any(p.segs for p in pages):
         raise NoTextLayer(name, f"{n} page{'s' if n > 1 else ''} without text")
+    for p in pages:
+        p.of = n
     body_size, left = _body_metrics(pages)
     rows: list[_Row] = []
     raw_notes: list[tuple[int, list[_Seg]]] = []
@@ -180,7 +183,8 @@ def _collect(page, number: int) -> _Page:  # noqa: ANN001 - pdfminer's LTPage
                 hrules.append((box.x0, box.x1, (box.y0 + box.y1) / 2))
             elif w <= 2.0 and h >= 4.0:
                 vrules.append(((box.x0 + box.x1) / 2, box.y0, box.y1))
-    return _Page(number, page.height, page.width, segs, _joined(hrules), vrules, *spaces)
+    return _Page(number, page.height, page.width, segs, _joined(hrules), vrules,
+                 typed=spaces[0], worded=spaces[1])
 
 
 def _joined(hrules: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
@@ -304,12 +308,16 @@ def _cut_markers(items: list[LTItem]) -> tuple[str, tuple[str, ...]] | None:
     return " ".join("".join(parts).split()), tuple(markers)
 
 
-def _is_furniture(s: _Seg, height: float) -> bool:
+def _is_furniture(s: _Seg, p: _Page) -> bool:
     t = s.text
     if _JOB_RE.fullmatch(t) or _BARCODE_RE.fullmatch(t) or _RECYCLE_RE.fullmatch(t):
         return True
-    in_band = s.y0 > height * _TOP_BAND or s.y1 < height * _BOTTOM_BAND
-    return in_band and bool(_PAGE_RE.fullmatch(t) or _STAMP_RE.fullmatch(t))
+    if not (s.y0 > p.height * _TOP_BAND or s.y1 < p.height * _BOTTOM_BAND):
+        return False
+    if m := _PAGE_RE.fullmatch(t):
+        # "6/67" is this page of this many: "79/172" at the top of a table is a resolution.
+        return int(m.group(1)) == p.number or int(m.group(2)) == p.of
+    return bool(_STAMP_RE.fullmatch(t))
 
 
 def _drop_header(p: _Page, segs: list[_Seg], body_size: float) -> list[_Seg]:
@@ -390,7 +398,7 @@ def _starts_note(s: _Seg) -> bool:
 
 
 def _read_page(p: _Page, body_size: float, left: float) -> tuple[list[_Row], list[_Seg]]:
-    segs = [s for s in p.segs if not _is_furniture(s, p.height)]
+    segs = [s for s in p.segs if not _is_furniture(s, p)]
     if p.number > 1:
         segs = _drop_header(p, segs, body_size)
     notes: list[_Seg] = []

@@ -84,7 +84,7 @@ def record_pdf(
     pages: Iterable[_Page],
     rows: list[_Row],
     notes: Iterable[tuple[int, list[_Seg]]],
-    is_furniture: Callable[[_Seg, float], bool],
+    is_furniture: Callable[[_Seg, _Page], bool],
 ) -> None:
     """Every text line of every page with what `pdf_extract` made of it.
 
@@ -114,7 +114,7 @@ def record_pdf(
                 box.fate = Fate.CONTENTS
             elif id(s) in noted:
                 box.fate = Fate.FOOTNOTE
-            elif is_furniture(s, p.height):
+            elif is_furniture(s, p):
                 box.fate, box.detail = Fate.FURNITURE, "page furniture"
             elif _RULE_RE.fullmatch(s.text.replace(" ", "")):
                 box.fate, box.detail = Fate.FURNITURE, "footnote rule"
