@@ -126,6 +126,10 @@ class DigitalLibrary:
                     seen.add(record.record_id)
                     yield record
 
+    def records(self, params_for: Callable[[int], dict[str, str]]) -> Iterator[CatalogRecord]:
+        """Every record of a `/search` query (`params_for(jrec)`), page by page, each once."""
+        return self._all_pages(params_for)
+
     def search_page(self, params: dict[str, str]) -> SearchPage:
         """One page of `/search` (MARCXML); BadResponse if it cannot be read, BlockedError if
         the search door is shut (a bot challenge, a 403, robots.txt)."""
@@ -143,6 +147,32 @@ class DigitalLibrary:
                 self._note_shut(door, why)
                 raise BlockedError(resp.url, why, door=door) from None
             raise
+
+    def fetch_xml(
+        self,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        door: Door,
+    ) -> tuple[str, bytes]:
+        """GET an XML answer through this client's transport (allowed hosts, robots.txt, rate
+        limit, retries with Retry-After, size cap): (final URL, body). A shut door (challenge,
+        403, robots.txt, a challenge page instead of XML) is `BlockedError` naming `door`; any
+        other non-200 is `HttpError`. The other doors (OAI-PMH, the API) come in here."""
+        resp, body = self._get(url, params=params, headers=headers,
+                               accept="application/xml,text/xml;q=0.9,*/*;q=0.5", door=door)
+        self._refuse_shut_door(resp, door)
+        if resp.status_code != 200:
+            raise HttpError(resp.url, resp.status_code, resp.reason)
+        if not body.lstrip().startswith(b"<?xml") and (why := challenge_page(body)):
+            self._note_shut(door, why)
+            raise BlockedError(resp.url, why, door=door)
+        return resp.url, body
+
+    def note_shut(self, door: Door, why: str) -> None:
+        """Remember that `door` was shut this run (for `blocked_doors`), e.g. by robots.txt."""
+        self._note_shut(door, why)
 
     def blocked_doors(self) -> dict[str, str]:
         """The doors a bot challenge shut so far (door -> why), for the run's summary."""
