@@ -23,10 +23,11 @@ from flows.document import Outcome, record_failed, record_item_failed, reprocess
 from flows.pipeline import Pipeline, open_pipeline
 from flows.recorder import recorded_run
 from flows.tasks import discover, process_document
-from flows.windows import Window, month_chunks, resolve_window
+from flows.windows import DOCUMENT, LIBRARY, Window, library_windows, month_chunks, resolve_window
 from parsers import PARSER_VERSION
+from sources.http import RobotsPolicy
 from sources.records import CatalogRecord
-from storage import catalog, versions
+from storage import catalog, discovery, versions
 
 
 def _settings(source: str | None, languages: list[str] | None) -> Settings:
@@ -76,20 +77,27 @@ def _task_run_link(task_run_id: object) -> str:
 )
 def ingest_window(
     since: dt.date | None,
-    until: dt.date,
+    until: dt.date | None,
     run_id: int,
     symbols: list[str] | None = None,
     source: str | None = None,
     languages: list[str] | None = None,
     force: bool = False,
     retry_failures: bool = False,
-) -> tuple[int, list[Outcome]]:
-    """Discover the records of one window (or the given symbols) and process each of them."""
+    clock: str = DOCUMENT,
+) -> tuple[int, list[Outcome], dict[str, Any]]:
+    """Discover the records of one window (or the given symbols) and process each of them;
+    also say how they were found (the door, the doors found shut, the newest library stamp)."""
     settings = _settings(source, languages)
     pipe = open_pipeline(settings)
     try:
-        records = discover(pipe, Window(since, until), symbols, retry_failures)
-        return len(records), _process(pipe, records, run_id, force)
+        records, info = discover(pipe, Window(since, until, clock), symbols, retry_failures)
+        outcomes = _process(pipe, records, run_id, force)
+        blocked = getattr(pipe.source, "blocked_doors", None)
+        if blocked is not None:
+            # Downloads may have found doors shut too (the files door: the ODS took over).
+            info = {**info, "blocked": {**info.get("blocked", {}), **blocked()}}
+        return len(records), outcomes, info
     finally:
         pipe.close()
 
@@ -103,8 +111,13 @@ def _run(
     symbols: list[str] | None,
     force: bool,
     retry_failures: bool,
+    moves_watermark: Callable[[Window], bool] = lambda w: False,
 ) -> dict[str, int] | State:
-    """Shared body of `ingest` and `backfill`: one runs-table row, a subflow per window."""
+    """Shared body of `ingest` and `backfill`: one runs-table row, a subflow per window.
+
+    After each window whose discovery covered everything new in the library since its start
+    (`moves_watermark`), the discovery watermark moves to the newest library time stamp seen,
+    so a run killed part way resumes from the last window done."""
     pipe = open_pipeline(settings)
     try:
         # Once a run, not once a window: a backfill opens the pipeline again for every month.
@@ -113,13 +126,24 @@ def _run(
             task_runner=ThreadPoolTaskRunner(max_workers=settings.concurrency)
         )
         with recorded_run(pipe, flow_name, parameters) as run:
+            run.overrides = RobotsPolicy(
+                "unmig", ignore=settings.ignore_robots, crawl_delay=settings.crawl_delay
+            ).overrides()
             windows = windows_of(pipe)
             for w in windows:
-                found, done = window(
+                found, done, info = window(
                     w.since, w.until, run.run_id, symbols=symbols, source=settings.source,
                     languages=settings.languages, force=force, retry_failures=retry_failures,
+                    clock=w.clock,
                 )
                 run.add(done, discovered=found)
+                run.note_discovery(str(w), info)
+                if moves_watermark(w) and info.get("high_water"):
+                    discovery.advance_watermark(
+                        pipe.engine, settings.source,
+                        dt.datetime.fromisoformat(info["high_water"]),
+                        door=info.get("door"), run_id=run.run_id,
+                    )
     finally:
         pipe.close()
     label = ", ".join(map(str, windows)) if len(windows) < 4 else (
@@ -139,26 +163,41 @@ def ingest(
     """Find and load new documents since the last run.
 
     Args:
-        since: First date to search (default: the watermark the last run left, less the overlap).
-        until: Last date to search, inclusive (default: today, UTC).
+        since: First document date (269) to search. Default: no document-date window; what
+            entered or changed in the library since the discovery watermark the last run left
+            (less UNMIG_DISCOVERY_OVERLAP_DAYS) is found instead, on the library's own clock.
+        until: Last document date to search, inclusive (given alone: from the beginning).
         source: UN Digital Library base URL or a local archive folder (default: UNMIG_SOURCE).
         languages: Language versions to load, e.g. ["en", "fr"] (default: UNMIG_LANGUAGES).
         force: Download and parse again even when nothing changed.
     """
     settings = _settings(source, languages)
+    today = dt.datetime.now(dt.UTC).date()
 
     def windows(pipe: Pipeline) -> list[Window]:
-        return [
-            resolve_window(
-                since=since, until=until, watermark=catalog.watermark(pipe.engine),
-                overlap_days=settings.overlap_days, today=dt.datetime.now(dt.UTC).date(),
-            )
-        ]
+        if since is not None or until is not None:
+            # Document dates asked for by name: a window on 269, as a backfill searches.
+            return [resolve_window(since=since, until=until, watermark=None,
+                                   overlap_days=settings.overlap_days, today=today)]
+        stored = discovery.get_watermark(pipe.engine, settings.source)
+        # A database from before the discovery watermark: its newest 005 is on the library's
+        # clock too, and a fine place to start from.
+        mark = stored.watermark if stored is not None else catalog.watermark(pipe.engine)
+        if mark is None:
+            return [Window(None, today)]  # the first run: everything, by document date
+        return library_windows(watermark=mark, overlap_days=settings.discovery_overlap_days,
+                               today=today)
+
+    def moves_watermark(w: Window) -> bool:
+        # A library-clock window saw everything stamped since its start; so did the first
+        # run's unbounded search. A named document-date window did not.
+        return w.clock == LIBRARY or (since is None and until is None and w.since is None)
 
     params = {"since": since, "until": until, "source": settings.source, "force": force,
               "languages": settings.languages}
     return _run(
-        "ingest", settings, params, windows, symbols=None, force=force, retry_failures=True
+        "ingest", settings, params, windows, symbols=None, force=force, retry_failures=True,
+        moves_watermark=moves_watermark,
     )
 
 

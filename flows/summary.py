@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from flows.document import Outcome, Status
 
@@ -39,8 +40,26 @@ def summary_table(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:
     return rows
 
 
+def discovery_lines(
+    windows: Iterable[tuple[str, dict[str, Any]]], overrides: Iterable[str] = ()
+) -> list[str]:
+    """One line per window: the door that found its records, the doors found shut and why, the
+    newest library time stamp seen; then the operator's robots.txt overrides in force."""
+    lines = []
+    for window, info in windows:
+        door = info.get("door") or "no door"
+        shut = "; ".join(f"{d}: {why}" for d, why in (info.get("blocked") or {}).items())
+        line = f"{window}: found through the {door} door"
+        if info.get("high_water"):
+            line += f", newest library stamp {info['high_water']}"
+        lines.append(line + (f"; shut: {shut}" if shut else "; no door shut"))
+    lines += [f"override: {o}" for o in overrides]
+    return lines
+
+
 def summary_markdown(
-    counts: dict[str, int], *, window: str, run_id: int | None, flow: str = "ingest"
+    counts: dict[str, int], *, window: str, run_id: int | None, flow: str = "ingest",
+    notes: Iterable[str] = (),
 ) -> str:
     lines = [
         f"## {flow.capitalize()} run {run_id if run_id is not None else ''} ({window})",
@@ -49,4 +68,7 @@ def summary_markdown(
         "|" + "---|" * len(COUNT_KEYS),
         "| " + " | ".join(str(counts.get(k, 0)) for k in COUNT_KEYS) + " |",
     ]
+    notes = list(notes)
+    if notes:
+        lines += ["", "### Doors", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines)

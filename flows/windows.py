@@ -5,14 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+DOCUMENT = "document"  # a window of document dates (269)
+LIBRARY = "library"  # a window of the library's own time stamps (catalogued or changed)
+# A library-clock window longer than this is cut into pieces, each processed (and the watermark
+# moved) before the next is harvested: a killed run resumes from the last piece done.
+LIBRARY_CHUNK_DAYS = 31
+
 
 @dataclass(frozen=True)
 class Window:
     since: dt.date | None  # None: from the beginning
-    until: dt.date  # inclusive
+    until: dt.date | None  # inclusive; None: open (a library-clock window up to now)
+    clock: str = DOCUMENT
 
     def __str__(self) -> str:
-        return f"{self.since.isoformat() if self.since else '…'} to {self.until.isoformat()}"
+        since = self.since.isoformat() if self.since else "…"
+        until = self.until.isoformat() if self.until else "now"
+        prefix = "new in the library " if self.clock == LIBRARY else ""
+        return f"{prefix}{since} to {until}"
 
 
 def resolve_window(
@@ -49,3 +59,21 @@ def month_chunks(start: dt.date, end: dt.date) -> list[Window]:
         chunks.append(Window(cursor, chunk_end))
         cursor = chunk_end + dt.timedelta(days=1)
     return chunks
+
+
+def library_windows(
+    *, watermark: dt.datetime, overlap_days: int, today: dt.date,
+    chunk_days: int = LIBRARY_CHUNK_DAYS,
+) -> list[Window]:
+    """The windows of a scheduled run on the library's clock: from the stored watermark less the
+    overlap (it covers an index lagging behind the datestamp, day-granular `from`, and 005s in
+    the library's local time) up to now, the last one open-ended. Our `today` only cuts the
+    pieces; what is selected is decided by the library's time stamps alone."""
+    start = watermark.date() - dt.timedelta(days=overlap_days)
+    windows: list[Window] = []
+    while start + dt.timedelta(days=chunk_days) <= today:
+        end = start + dt.timedelta(days=chunk_days - 1)
+        windows.append(Window(start, end, LIBRARY))
+        start = end + dt.timedelta(days=1)
+    windows.append(Window(start, None, LIBRARY))
+    return windows
