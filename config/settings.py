@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     undl_api_token: SecretStr | None = Field(
         None, description="Token for the library's API (/api/v1/search); never logged."
     )
+    api_rate_limit: float = Field(
+        100 / 300,
+        gt=0,
+        description="Requests per second to the library's API (it allows 100 per 5 minutes).",
+    )
     formats: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["pdf"],
         description="File formats to fetch, in order of preference: pdf, docx.",

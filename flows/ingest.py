@@ -23,7 +23,7 @@ from flows.document import Outcome, record_failed, record_item_failed, reprocess
 from flows.pipeline import Pipeline, open_pipeline
 from flows.recorder import recorded_run
 from flows.tasks import discover, process_document
-from flows.windows import DOCUMENT, LIBRARY, Window, library_windows, month_chunks, resolve_window
+from flows.windows import DOCUMENT, LIBRARY, Window, library_window, month_chunks, resolve_window
 from parsers import PARSER_VERSION
 from sources.http import RobotsPolicy
 from sources.records import CatalogRecord
@@ -116,8 +116,9 @@ def _run(
     """Shared body of `ingest` and `backfill`: one runs-table row, a subflow per window.
 
     After each window whose discovery covered everything new in the library since its start
-    (`moves_watermark`), the discovery watermark moves to the newest library time stamp seen,
-    so a run killed part way resumes from the last window done."""
+    (`moves_watermark`) has been processed, the discovery watermark moves to the newest library
+    time stamp seen. A run killed before that leaves it where it was: the next run asks for
+    the same window again, and nothing already loaded is downloaded or versioned twice."""
     pipe = open_pipeline(settings)
     try:
         # Once a run, not once a window: a backfill opens the pipeline again for every month.
@@ -185,8 +186,7 @@ def ingest(
         mark = stored.watermark if stored is not None else catalog.watermark(pipe.engine)
         if mark is None:
             return [Window(None, today)]  # the first run: everything, by document date
-        return library_windows(watermark=mark, overlap_days=settings.discovery_overlap_days,
-                               today=today)
+        return [library_window(watermark=mark, overlap_days=settings.discovery_overlap_days)]
 
     def moves_watermark(w: Window) -> bool:
         # A library-clock window saw everything stamped since its start; so did the first

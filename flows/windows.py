@@ -7,9 +7,6 @@ from dataclasses import dataclass
 
 DOCUMENT = "document"  # a window of document dates (269)
 LIBRARY = "library"  # a window of the library's own time stamps (catalogued or changed)
-# A library-clock window longer than this is cut into pieces, each processed (and the watermark
-# moved) before the next is harvested: a killed run resumes from the last piece done.
-LIBRARY_CHUNK_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -61,19 +58,9 @@ def month_chunks(start: dt.date, end: dt.date) -> list[Window]:
     return chunks
 
 
-def library_windows(
-    *, watermark: dt.datetime, overlap_days: int, today: dt.date,
-    chunk_days: int = LIBRARY_CHUNK_DAYS,
-) -> list[Window]:
-    """The windows of a scheduled run on the library's clock: from the stored watermark less the
-    overlap (it covers an index lagging behind the datestamp, day-granular `from`, and 005s in
-    the library's local time) up to now, the last one open-ended. Our `today` only cuts the
-    pieces; what is selected is decided by the library's time stamps alone."""
-    start = watermark.date() - dt.timedelta(days=overlap_days)
-    windows: list[Window] = []
-    while start + dt.timedelta(days=chunk_days) <= today:
-        end = start + dt.timedelta(days=chunk_days - 1)
-        windows.append(Window(start, end, LIBRARY))
-        start = end + dt.timedelta(days=1)
-    windows.append(Window(start, None, LIBRARY))
-    return windows
+def library_window(*, watermark: dt.datetime, overlap_days: int) -> Window:
+    """The window of a scheduled run on the library's clock: from the stored watermark less the
+    overlap (it covers a search index lagging behind the datestamp, day-granular `from`, and
+    005s written in the library's local time) to now, open-ended. Our own clock plays no part:
+    what is selected is decided by the library's time stamps alone."""
+    return Window(watermark.date() - dt.timedelta(days=overlap_days), None, LIBRARY)

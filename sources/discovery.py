@@ -35,6 +35,7 @@ from config import Settings
 from config.settings import ConfigError
 from sources.api import ApiDoor
 from sources.errors import BlockedError, Door, FetchError
+from sources.http import RateLimiter
 from sources.oai import OaiDoor, Stamped
 from sources.query import CREATED_FIELD, DATE_TAG, Scope, build_query, build_search_params
 from sources.records import CatalogRecord, Download
@@ -92,7 +93,8 @@ class LibrarySource:
         if self.mode == "api" and not token:
             raise ConfigError("invalid UNMIG_DISCOVERY: 'api' needs UNMIG_UNDL_API_TOKEN")
         self.oai = OaiDoor(self.library)
-        self.api = ApiDoor(self.library, token) if token else None
+        self.api = ApiDoor(self.library, token,
+                           pacer=RateLimiter(settings.api_rate_limit)) if token else None
         self.last_harvest: Harvest | None = None
 
     # -- Source -----------------------------------------------------------------------------

@@ -227,13 +227,14 @@ class ReplayServer:
 
     def settings(self, **overrides: Any) -> Any:
         """`config.Settings` pointing at this server (source and ODS), fast and polite enough
-        for tests: rate 1000/s, timeout 2 s, 3 retries, backoff factor 0.01."""
+        for tests: rate 1000/s (the API's too), timeout 2 s, 3 retries, backoff factor 0.01."""
         from config import load_settings
 
         values: dict[str, Any] = {
             "source": self.url,
             "ods_url": self.url,
             "rate_limit": 1000.0,
+            "api_rate_limit": 1000.0,
             "timeout": 2.0,
             "retries": 3,
             "http_backoff": 0.01,

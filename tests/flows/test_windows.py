@@ -52,3 +52,11 @@ def test_month_chunks_leap_year_and_single_day() -> None:
     ]
     with pytest.raises(ValueError):
         month_chunks(D(2024, 2, 2), D(2024, 2, 1))
+
+
+def test_library_window_starts_before_the_watermark_and_stays_open() -> None:
+    from flows.windows import LIBRARY, library_window
+
+    w = library_window(watermark=dt.datetime(2023, 11, 13, 8, tzinfo=dt.UTC), overlap_days=3)
+    assert w == Window(D(2023, 11, 10), None, LIBRARY)
+    assert str(w) == "new in the library 2023-11-10 to now"
