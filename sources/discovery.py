@@ -34,7 +34,8 @@ from types import TracebackType
 from config import Settings
 from config.settings import ConfigError
 from sources.api import ApiDoor
-from sources.errors import BlockedError, Door, FetchError
+from sources.content import as_word_request, check_docx, ods_access_urls
+from sources.errors import BadContent, BlockedError, Door, FetchError, HttpError, NoFileYet
 from sources.http import RateLimiter
 from sources.oai import OaiDoor, Stamped
 from sources.query import CREATED_FIELD, DATE_TAG, Scope, build_query, build_search_params
@@ -122,7 +123,46 @@ class LibrarySource:
 
     def fetch(self, record: CatalogRecord, language: str, *, etag: str | None = None,
               last_modified: str | None = None) -> Download:
-        return self.library.fetch(record, language, etag=etag, last_modified=last_modified)
+        """The file in the first of UNMIG_FORMATS that can be had: with `pdf,docx`, the Word
+        version when there is no PDF anywhere (or only a page where the PDF should be). When
+        none can, the first format's error is raised (a pending or failed PDF stays that)."""
+        first: FetchError | None = None
+        for fmt in self.settings.formats:
+            try:
+                if fmt == "pdf":
+                    return self.library.fetch(record, language, etag=etag,
+                                              last_modified=last_modified)
+                return self._fetch_word(record, language)
+            except (NoFileYet, BadContent) as exc:
+                first = first or exc
+                log.info("%s [%s]: no %s (%s)", record.symbol, language, fmt, exc.reason)
+        assert first is not None
+        raise first
+
+    def _fetch_word(self, record: CatalogRecord, language: str) -> Download:
+        """The Word (.docx) version: the record's own .docx link, else the ODS (`t=doc`)."""
+        lib = self.library
+        link = next((f for f in record.files if f.language == language.lower()
+                     and f.name.lower().endswith(".docx")), None)
+        if link is not None and str(Door.FILES) not in lib.blocked_doors():
+            try:
+                return lib.download(link.url, door=Door.FILES, check=check_docx)
+            except (BlockedError, BadContent, HttpError) as exc:
+                if isinstance(exc, HttpError) and exc.status not in (404, 410):
+                    raise
+        reasons = []
+        for symbol in record.symbols:
+            for url in map(as_word_request, ods_access_urls(lib.ods, symbol, language)):
+                try:
+                    return lib.download(url, door=Door.ODS, check=check_docx)
+                except HttpError as exc:
+                    if exc.status not in (404, 410):
+                        raise
+                    reasons.append(f"{url}: HTTP {exc.status}")
+                except BadContent as exc:
+                    reasons.append(f"{url}: {exc.reason}")
+        where = record.symbols[0] if record.symbols else f"record:{record.record_id}"
+        raise NoFileYet(where, f"no {language} Word version ({'; '.join(reasons) or 'no symbol'})")
 
     def blocked_doors(self) -> dict[str, str]:
         """Every door found shut this run: by discovery and by downloads."""

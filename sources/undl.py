@@ -339,10 +339,12 @@ class DigitalLibrary:
         last_modified: str | None = None,
         door: Door = Door.FILES,
         avoid: frozenset[str] = frozenset(),
+        check: Callable[[str, bytes, str | None], None] = check_pdf,
     ) -> Download:
-        """GET a PDF politely: allowed hosts and robots.txt on every hop, conditional,
-        size-capped, checked. A redirect to a URL in `avoid` (one that already failed) is not
-        followed. A bot challenge or a 403 is `BlockedError` naming `door`."""
+        """GET a PDF (or what `check` accepts: a Word file) politely: allowed hosts and
+        robots.txt on every hop, conditional, size-capped, checked. A redirect to a URL in
+        `avoid` (one that already failed) is not followed. A bot challenge or a 403 is
+        `BlockedError` naming `door`."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -363,7 +365,7 @@ class DigitalLibrary:
         if resp.status_code != 200:
             raise HttpError(final, resp.status_code, resp.reason)
         try:
-            check_pdf(final, content, ctype)
+            check(final, content, ctype)
         except BadContent:
             if why := challenge_page(content):
                 self._note_shut(door, why)

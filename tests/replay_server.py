@@ -10,7 +10,8 @@ Serves, from an archive laid out as in docs/sources.md (see tests/archive_builde
   856 links are rewritten to point at this server.
 - `GET /record/<id>/files/<name>` and `GET /ods/<name>`: the files, with ETag and
   Last-Modified, answering 304 to a matching If-None-Match / If-Modified-Since.
-- `GET /api/symbol/access?s=SYM&l=en&t=pdf`: the ODS, redirecting (302) to the file, 404 if none.
+- `GET /api/symbol/access?s=SYM&l=en&t=pdf`: the ODS, redirecting (302) to the file, 404 if none;
+  `t=doc` to its Word copy (`ods/<SYM>-EN.docx`) when the archive has one.
   `ods_style` says which address form it understands: "plain" (literal slashes, `l=en`),
   "encoded" (`%2F` in the symbol, the ODS letter `l=E`) or "both" (the default).
 - `GET /robots.txt`: `robots_txt` (default `PERMISSIVE_ROBOTS`; `LIBRARY_ROBOTS` is the one a
@@ -556,7 +557,9 @@ class ReplayServer:
             with contextlib.suppress(TypeError, ValueError):
                 if email.utils.parsedate_to_datetime(ims).timestamp() >= mtime:
                     return _Response(304, validators)
-        return _Response(200, {"Content-Type": "application/pdf", **validators}, content)
+        kind = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                if path.endswith(".docx") else "application/pdf")
+        return _Response(200, {"Content-Type": kind, **validators}, content)
 
     def _ods(self, query: dict[str, str], raw_query: str = "") -> _Response:
         encoded = "%2f" in raw_query.lower()
@@ -567,11 +570,15 @@ class ReplayServer:
             return _Response(404, {"Content-Type": "application/json"}, b'{"error":"not found"}')
         symbol = query.get("s", "").casefold()
         lang = _ODS_LETTERS.get(query.get("l", "en"), query.get("l", "en").lower())
-        name = f"{query.get('s', '').replace('/', '_')}-{lang.upper()}.pdf"
+        # t=doc asks for the Word version: the ODS's own .docx copy, if it has one.
+        ext = "docx" if query.get("t") == "doc" else "pdf"
+        name = f"{query.get('s', '').replace('/', '_')}-{lang.upper()}.{ext}"
         # The ODS's own copy first (the real ODS serves its files, not the library's); a record
         # with no such copy is served from its link, as a mirror pointing home would.
         if self._file(f"/ods/{name}") is not None:
             return _Response(302, {"Location": f"/ods/{name}"})
+        if ext != "pdf":
+            return _Response(404, {"Content-Type": "application/json"}, b'{"error":"not found"}')
         for e in self._entries:
             if symbol in (s.casefold() for s in e.symbols):
                 link = e.files.get(lang)
