@@ -121,7 +121,6 @@ class Settings(BaseSettings):
         30.0, ge=0, description="Seconds before a document's first retry (doubling after)."
     )
     http_backoff: float = Field(1.0, ge=0, description="Backoff factor of HTTP retries.")
-    overlap_days: int = Field(7, ge=0, le=365)
     discovery: str = Field(
         "auto",
         description="Which door finds new records: auto (OAI-PMH, then the API if a token is "

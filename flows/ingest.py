@@ -178,8 +178,8 @@ def ingest(
     def windows(pipe: Pipeline) -> list[Window]:
         if since is not None or until is not None:
             # Document dates asked for by name: a window on 269, as a backfill searches.
-            return [resolve_window(since=since, until=until, watermark=None,
-                                   overlap_days=settings.overlap_days, today=today)]
+            return [resolve_window(since=since, until=until, watermark=None, overlap_days=0,
+                                   today=today)]
         stored = discovery.get_watermark(pipe.engine, settings.source)
         # A database from before the discovery watermark: its newest 005 is on the library's
         # clock too, and a fine place to start from.
