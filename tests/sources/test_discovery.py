@@ -130,3 +130,12 @@ def test_auto_order_for_document_dates_prefers_server_side_filters(srv: ReplaySe
     with _source(srv, undl_api_token=TOKEN) as src:
         assert [str(d) for d in src.doors(Clock.DOCUMENT)] == ["api", "search", "oai"]
         assert [str(d) for d in src.doors(Clock.LIBRARY)] == ["oai", "api", "search"]
+
+
+def test_lookups_take_the_api_when_a_token_is_set(srv: ReplayServer) -> None:
+    with _source(srv, undl_api_token=TOKEN) as src:
+        assert [r.symbol for r in src.lookup(["A/78/502"])] == ["A/78/502"]
+    assert srv.hits("/search") == [] and len(srv.hits("/api/v1/search")) == 1
+    with _source(srv) as src:
+        assert [r.symbol for r in src.lookup(["A/78/502"])] == ["A/78/502"]
+    assert len(srv.hits("/search")) == 1
