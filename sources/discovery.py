@@ -14,8 +14,9 @@ door alone. Order for what is new in the library: OAI-PMH first (made for "what 
 on the library's own clock, and not disallowed by the library's robots.txt), then the API
 (sanctioned, but it needs a token and allows 100 requests per 5 minutes), then the search page
 (the library's robots.txt disallows `/search`). For a document-date window (backfills), the API
-and the search come first, since they filter on 269 in the library, and OAI-PMH last (it can
-only take everything stamped since the window's start and filter here).
+and the search come first, since they filter on 269 in the library; OAI-PMH can only take
+everything stamped since the window's start and filter here, so `auto` uses it for the first
+run's unbounded window alone, not for every month of a backfill.
 
 Every record found is checked against the scope here (`sources.query.Scope`), whatever the door.
 Each harvest reports the door that answered, the doors found shut and the newest library time
@@ -193,6 +194,14 @@ class LibrarySource:
         for door in self.doors(clock):
             if door is Door.API and self.api is None:
                 result.blocked[str(door)] = "not tried: no UNMIG_UNDL_API_TOKEN"
+                continue
+            if (door is Door.OAI and clock is Clock.DOCUMENT and since is not None
+                    and self.mode == "auto"):
+                # OAI-PMH cannot select by document date: it would take everything stamped
+                # since `since` (with bulk edits, most of the library), once per backfill month.
+                result.blocked[str(door)] = (
+                    f"not tried for a document-date window: it would harvest everything the "
+                    f"library stamped since {since} (UNMIG_DISCOVERY=oai does so)")
                 continue
             records: dict[str, CatalogRecord] = {}
             high: dt.datetime | None = None

@@ -139,3 +139,14 @@ def test_lookups_take_the_api_when_a_token_is_set(srv: ReplayServer) -> None:
     with _source(srv) as src:
         assert [r.symbol for r in src.lookup(["A/78/502"])] == ["A/78/502"]
     assert len(srv.hits("/search")) == 1
+
+
+def test_auto_does_not_harvest_the_whole_library_for_a_backfill_month(srv: ReplayServer) -> None:
+    srv.challenge(search=True, files=False)
+    with _source(srv) as src, pytest.raises(BlockedError) as info:
+        list(src.search(since=dt.date(2023, 10, 1), until=dt.date(2023, 10, 31)))
+    assert "oai: not tried for a document-date window" in str(info.value)
+    assert srv.hits("/oai2d") == []
+    with _source(srv) as src:  # the first run's unbounded window may take it
+        assert len(list(src.search(since=None, until=None))) == 5
+        assert src.last_harvest is not None and src.last_harvest.door == "oai"
