@@ -137,4 +137,8 @@ class ApiDoor:
                 raise BlockedError(exc.url, "HTTP 401: the API refused the token",
                                    door=Door.API) from None
             raise
+        finally:
+            # The budget counts from the answer, so the API sees the spacing whatever the
+            # network time of each request.
+            self._pacer.answered(self.endpoint)
         return parse_api_response(body, url=url)

@@ -100,3 +100,16 @@ def test_no_token_is_refused_before_any_request(lib: DigitalLibrary) -> None:
 def test_record_stamp_is_its_005(lib: DigitalLibrary) -> None:
     (item,) = list(_fast(lib).query("191__a:[A/78/500]"))
     assert item.stamp == dt.datetime(2023, 11, 1, 9, tzinfo=dt.UTC)
+
+
+def test_the_token_is_never_logged(lib: DigitalLibrary, srv: ReplayServer,
+                                   caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    srv.fail("/api/v1/search", Fault.API_LIMIT, times=1, retry_after=0)
+    list(_fast(lib).query("191__a:[A/78/500]"))
+    with pytest.raises(BlockedError) as info:
+        list(_fast(lib, TOKEN + "-old").query("191__a:[A/78/500]"))
+    assert "urllib3" in caplog.text  # the transport's debug lines were captured
+    assert TOKEN not in caplog.text and TOKEN not in str(info.value)
