@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 import cli.query  # noqa: F401 - registers the commands
 from cli.app import app
-from storage import catalog, runs
-from storage.db import make_engine
+from storage import catalog, discovery, runs
+from storage.db import head_revision, make_engine
 from tests.storage.factories import BASE_TEXTS, SYMBOL, T0, load, make_doc, make_record
 
 
@@ -42,6 +42,9 @@ def _fill(url: str) -> None:
         error="HTTP 404",
     )
     runs.finish_run(eng, rid, status="completed", counts={"new": 1, "updated": 1, "failed": 1})
+    discovery.advance_watermark(eng, "https://digitallibrary.un.org",
+                                dt.datetime(2023, 11, 15, 10, tzinfo=dt.UTC), door="oai",
+                                run_id=rid)
     eng.dispose()
 
 
@@ -51,7 +54,7 @@ def test_commands(cli_env: str) -> None:
 
     r = run("db", "upgrade")
     assert r.exit_code == 0, r.output
-    assert "schema revision 0001" in r.output
+    assert f"schema revision {head_revision()}" in r.output
     _fill(cli_env)
 
     r = run("show", SYMBOL)
@@ -86,6 +89,8 @@ def test_commands(cli_env: str) -> None:
         "current_documents",
         "1 document,",
         "2 versions in all",
+        "watermark  2023-11-15 10:00",
+        "through the oai door",
     ):
         assert expected in r.output
     assert "password" not in r.output
