@@ -27,7 +27,7 @@ from sources.marcxml import parse_record
 from sources.oai import Stamped
 from sources.query import symbols_clause
 from sources.records import CatalogRecord
-from sources.undl import DigitalLibrary
+from sources.undl import LOOKUP_BATCH, DigitalLibrary
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +118,20 @@ class ApiDoor:
         raise BadResponse(self.endpoint, f"more than {MAX_PAGES} pages for one search")
 
     def lookup(self, symbols: Sequence[str]) -> Iterator[CatalogRecord]:
-        """Records carrying any of these exact symbols."""
-        keys = {s.strip().casefold() for s in symbols if s.strip()}
-        for item in self.query(symbols_clause(symbols)):
-            if any(sym.casefold() in keys for sym in item.record.symbols):
-                yield item.record
+        """Records carrying any of these exact symbols, each once (20 symbols a query, as the
+        search's lookups, so no URL grows without bound)."""
+        wanted = list(dict.fromkeys(s.strip() for s in symbols if s.strip()))
+        seen: set[str] = set()
+        for i in range(0, len(wanted), LOOKUP_BATCH):
+            batch = wanted[i : i + LOOKUP_BATCH]
+            keys = {s.casefold() for s in batch}
+            for item in self.query(symbols_clause(batch)):
+                record = item.record
+                if record.record_id not in seen and any(
+                    sym.casefold() in keys for sym in record.symbols
+                ):
+                    seen.add(record.record_id)
+                    yield record
 
     def _page(self, p: str, search_id: str) -> ApiPage:
         self._pacer.wait(self.endpoint)
