@@ -19,7 +19,7 @@ from typer.core import TyperCommand
 
 from cli.app import app, db_app, fail
 from config import ConfigError, Settings, load_settings
-from storage import queries, runs
+from storage import discovery, queries, runs
 from storage.db import (
     SchemaNotReady,
     current_revision,
@@ -294,6 +294,10 @@ def status() -> None:
         revision = current_revision(engine)
         with engine.connect() as conn:
             example = conn.scalar(sa.text("SELECT min(symbol) FROM current_documents"))
+        try:
+            mark = discovery.get_watermark(engine, settings.source)
+        except sa.exc.DBAPIError:  # a schema from before the discovery watermark
+            mark = None
     files = Path(settings.file_store)
     typer.secho("Where the data is", bold=True)
     typer.echo(f"  database   {safe_url(settings.database_url)} (schema {revision})")
@@ -306,6 +310,14 @@ def status() -> None:
         f"{_n(counts['current paragraphs'], 'current paragraph')}, "
         f"{_n(counts['catalogue records'], 'catalogue record')}"
     )
+    typer.secho("Discovery", bold=True)
+    if mark is None:
+        typer.echo("  no watermark yet: the next ingest searches everything by document date")
+    else:
+        typer.echo(f"  watermark  {_ts(mark.watermark)} on the library's clock, through the "
+                   f"{mark.door or '?'} door (run #{mark.run_id}); the next ingest asks for "
+                   f"what entered the library since, less UNMIG_DISCOVERY_OVERLAP_DAYS="
+                   f"{settings.discovery_overlap_days}")
     typer.secho("Last runs", bold=True)
     if not last:
         typer.echo("  none yet")

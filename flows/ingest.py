@@ -24,11 +24,12 @@ from flows.document import Outcome, record_failed, record_item_failed, reprocess
 from flows.pipeline import Pipeline, open_pipeline
 from flows.recorder import recorded_run
 from flows.tasks import discover, process_document
-from flows.windows import Window, month_chunks, resolve_window
+from flows.windows import DOCUMENT, LIBRARY, Window, library_window, month_chunks, resolve_window
 from parsers import PARSER_VERSION
+from sources.http import RobotsPolicy
 from sources.paging import DiscoveryNote
 from sources.records import CatalogRecord
-from storage import catalog, versions
+from storage import catalog, discovery, versions
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class WindowResult:
     outcomes: list[Outcome]
     notes: list[DiscoveryNote] = field(default_factory=list)
     discovery_seconds: float = 0.0
+    # How the records were found: the door, the doors found shut, the newest library stamp.
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 def _settings(source: str | None, languages: list[str] | None) -> Settings:
@@ -86,7 +89,7 @@ def _task_run_link(task_run_id: object) -> str:
 )
 def ingest_window(
     since: dt.date | None,
-    until: dt.date,
+    until: dt.date | None,
     run_id: int,
     symbols: list[str] | None = None,
     source: str | None = None,
@@ -94,16 +97,24 @@ def ingest_window(
     force: bool = False,
     retry_failures: bool = False,
     discovery_seconds: float | None = None,
+    clock: str = DOCUMENT,
 ) -> WindowResult:
     """Discover the records of one window (or the given symbols) and process each of them;
-    what discovery noted, and the seconds it took of the run's budget (`discovery_seconds`
-    left), come back for the run's record."""
+    what discovery noted, the seconds it took of the run's budget (`discovery_seconds` left)
+    and how the records were found (the door, the doors found shut, the newest library
+    stamp) come back for the run's record."""
     settings = _settings(source, languages)
     pipe = open_pipeline(settings)
     try:
-        found = discover(pipe, Window(since, until), symbols, retry_failures, discovery_seconds)
-        return WindowResult(len(found.records), _process(pipe, found.records, run_id, force),
-                            found.notes, found.seconds)
+        found = discover(pipe, Window(since, until, clock), symbols, retry_failures,
+                         discovery_seconds)
+        outcomes = _process(pipe, found.records, run_id, force)
+        info = found.info
+        blocked = getattr(pipe.source, "blocked_doors", None)
+        if blocked is not None:
+            # Downloads may have found doors shut too (the files door: the ODS took over).
+            info = {**info, "blocked": {**info.get("blocked", {}), **blocked()}}
+        return WindowResult(len(found.records), outcomes, found.notes, found.seconds, info)
     finally:
         pipe.close()
 
@@ -117,8 +128,14 @@ def _run(
     symbols: list[str] | None,
     force: bool,
     retry_failures: bool,
+    moves_watermark: Callable[[Window], bool] = lambda w: False,
 ) -> dict[str, int] | State:
-    """Shared body of `ingest` and `backfill`: one runs-table row, a subflow per window."""
+    """Shared body of `ingest` and `backfill`: one runs-table row, a subflow per window.
+
+    After each window whose discovery covered everything new in the library since its start
+    (`moves_watermark`) has been processed, the discovery watermark moves to the newest library
+    time stamp seen. A run killed before that leaves it where it was: the next run asks for
+    the same window again, and nothing already loaded is downloaded or versioned twice."""
     pipe = open_pipeline(settings)
     try:
         # Once a run, not once a window: a backfill opens the pipeline again for every month.
@@ -127,6 +144,9 @@ def _run(
             task_runner=ThreadPoolTaskRunner(max_workers=settings.concurrency)
         )
         with recorded_run(pipe, flow_name, parameters) as run:
+            run.overrides = RobotsPolicy(
+                "unmig", ignore=settings.ignore_robots, crawl_delay=settings.crawl_delay
+            ).overrides()
             windows = windows_of(pipe)
             # One discovery budget for the whole run, however many windows share it.
             budget = settings.discovery_seconds
@@ -134,10 +154,21 @@ def _run(
                 result = window(
                     w.since, w.until, run.run_id, symbols=symbols, source=settings.source,
                     languages=settings.languages, force=force, retry_failures=retry_failures,
-                    discovery_seconds=max(budget, 0.0),
+                    discovery_seconds=max(budget, 0.0), clock=w.clock,
                 )
                 budget -= result.discovery_seconds
                 run.add(result.outcomes, discovered=result.discovered, notes=result.notes)
+                info = result.info
+                run.note_discovery(str(w), info)
+                # Discovery cut short (paging stopped, the budget spent) may have missed
+                # records stamped before the newest stamp it saw: the watermark stays put.
+                complete = not any(n.incomplete for n in result.notes)
+                if moves_watermark(w) and info.get("high_water") and complete:
+                    discovery.advance_watermark(
+                        pipe.engine, settings.source,
+                        dt.datetime.fromisoformat(info["high_water"]),
+                        door=info.get("door"), run_id=run.run_id,
+                    )
     finally:
         pipe.close()
     label = ", ".join(map(str, windows)) if len(windows) < 4 else (
@@ -157,26 +188,40 @@ def ingest(
     """Find and load new documents since the last run.
 
     Args:
-        since: First date to search (default: the watermark the last run left, less the overlap).
-        until: Last date to search, inclusive (default: today, UTC).
+        since: First document date (269) to search. Default: no document-date window; what
+            entered or changed in the library since the discovery watermark the last run left
+            (less UNMIG_DISCOVERY_OVERLAP_DAYS) is found instead, on the library's own clock.
+        until: Last document date to search, inclusive (given alone: from the beginning).
         source: UN Digital Library base URL or a local archive folder (default: UNMIG_SOURCE).
         languages: Language versions to load, e.g. ["en", "fr"] (default: UNMIG_LANGUAGES).
         force: Download and parse again even when nothing changed.
     """
     settings = _settings(source, languages)
+    today = dt.datetime.now(dt.UTC).date()
 
     def windows(pipe: Pipeline) -> list[Window]:
-        return [
-            resolve_window(
-                since=since, until=until, watermark=catalog.watermark(pipe.engine),
-                overlap_days=settings.overlap_days, today=dt.datetime.now(dt.UTC).date(),
-            )
-        ]
+        if since is not None or until is not None:
+            # Document dates asked for by name: a window on 269, as a backfill searches.
+            return [resolve_window(since=since, until=until, watermark=None, overlap_days=0,
+                                   today=today)]
+        stored = discovery.get_watermark(pipe.engine, settings.source)
+        # A database from before the discovery watermark: its newest 005 is on the library's
+        # clock too, and a fine place to start from.
+        mark = stored.watermark if stored is not None else catalog.watermark(pipe.engine)
+        if mark is None:
+            return [Window(None, today)]  # the first run: everything, by document date
+        return [library_window(watermark=mark, overlap_days=settings.discovery_overlap_days)]
+
+    def moves_watermark(w: Window) -> bool:
+        # A library-clock window saw everything stamped since its start; so did the first
+        # run's unbounded search. A named document-date window did not.
+        return w.clock == LIBRARY or (since is None and until is None and w.since is None)
 
     params = {"since": since, "until": until, "source": settings.source, "force": force,
               "languages": settings.languages}
     return _run(
-        "ingest", settings, params, windows, symbols=None, force=force, retry_failures=True
+        "ingest", settings, params, windows, symbols=None, force=force, retry_failures=True,
+        moves_watermark=moves_watermark,
     )
 
 

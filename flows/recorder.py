@@ -30,7 +30,13 @@ from prefect.states import Completed, State
 
 from flows.document import Outcome, Status
 from flows.pipeline import Pipeline
-from flows.summary import run_status, summary_markdown, summary_table, tally
+from flows.summary import (
+    discovery_lines,
+    run_status,
+    summary_markdown,
+    summary_table,
+    tally,
+)
 from sources.paging import DiscoveryNote
 from storage import runs
 
@@ -48,12 +54,19 @@ class RunRecorder:
     discovered: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[DiscoveryNote] = field(default_factory=list)
+    # How each window's records were found: door, doors shut, newest library stamp.
+    discovery: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)  # the operator's robots.txt overrides
 
     def add(self, outcomes: Iterable[Outcome], *, discovered: int = 0,
             notes: Iterable[DiscoveryNote] = ()) -> None:
         self.discovered += discovered
         self.outcomes.extend(outcomes)
         self.notes.extend(notes)
+
+    def note_discovery(self, window: str, info: dict[str, Any]) -> None:
+        if info:
+            self.discovery.append((window, info))
 
     @property
     def counts(self) -> dict[str, int]:
@@ -75,9 +88,10 @@ class RunRecorder:
         """Publish the run's artifacts and return what the flow should return: the counts, or a
         `Partial` state carrying them when documents failed for good."""
         counts = self.counts
+        doors = discovery_lines(self.discovery, self.overrides)
         create_markdown_artifact(
             summary_markdown(counts, window=label, run_id=self.run_id, flow=self.flow,
-                             warnings=self.warnings),
+                             warnings=self.warnings, notes=doors),
             key=f"{self.flow}-summary",
             description=f"{self.flow.capitalize()} run: documents discovered, new, updated, "
                         "unchanged, pending and failed.",
@@ -86,8 +100,8 @@ class RunRecorder:
         if rows:
             create_table_artifact(rows, key=f"{self.flow}-documents",
                                   description=f"What changed in this {self.flow} run.")
-        get_run_logger().info("%s run %d %s (%s): %s", self.flow, self.run_id, self.status,
-                              label, counts)
+        get_run_logger().info("%s run %d %s (%s): %s%s", self.flow, self.run_id, self.status,
+                              label, counts, "".join(f"; {line}" for line in doors))
         return final_state(counts, flow=self.flow, run_id=self.run_id,
                            missing=[n.message for n in self.notes if n.incomplete])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from flows.document import Outcome, Status
 
@@ -40,6 +41,23 @@ def summary_table(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:
     return rows
 
 
+def discovery_lines(
+    windows: Iterable[tuple[str, dict[str, Any]]], overrides: Iterable[str] = ()
+) -> list[str]:
+    """One line per window: the door that found its records, the doors found shut and why, the
+    newest library time stamp seen; then the operator's robots.txt overrides in force."""
+    lines = []
+    for window, info in windows:
+        door = info.get("door") or "no door"
+        shut = "; ".join(f"{d}: {why}" for d, why in (info.get("blocked") or {}).items())
+        line = f"{window}: found through the {door} door"
+        if info.get("high_water"):
+            line += f", newest library stamp {info['high_water']}"
+        lines.append(line + (f"; shut: {shut}" if shut else "; no door shut"))
+    lines += [f"override: {o}" for o in overrides]
+    return lines
+
+
 def summary_markdown(
     counts: dict[str, int],
     *,
@@ -47,6 +65,7 @@ def summary_markdown(
     run_id: int | None,
     flow: str = "ingest",
     warnings: list[str] | None = None,
+    notes: Iterable[str] = (),
 ) -> str:
     lines = [
         f"## {flow.capitalize()} run {run_id if run_id is not None else ''} ({window})",
@@ -58,4 +77,7 @@ def summary_markdown(
     if warnings:
         lines += ["", f"### Warnings ({len(warnings)})", ""]
         lines += [f"- {w}" for w in warnings]
+    notes = list(notes)
+    if notes:
+        lines += ["", "### Doors", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines)

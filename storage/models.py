@@ -326,6 +326,20 @@ class HttpValidator(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class DiscoveryWatermark(Base):
+    """How far discovery has come, per source, on the library's own clock (migration 0002)."""
+
+    __tablename__ = "discovery_watermarks"
+
+    source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    watermark: Mapped[dt.datetime]
+    door: Mapped[str | None] = mapped_column(sa.String(16))
+    run_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ingest_runs.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[dt.datetime]
+
+
 # --- objects the migrations create outside the ORM -------------------------------------------
 
 VIEWS = ("current_documents", "current_paragraphs")
