@@ -8,6 +8,8 @@ The state is what an operator's automation sees, so it tells the truth:
 - some documents failed for good (recorded in `ingest_failures`, retried by the next run):
   `Completed` named `Partial`, its message giving the counts; the flow still returns the counts,
   so callers (the command line, a parent flow) go on as before;
+- the run was told to stop (SIGINT, SIGTERM, a cancellation): the row says `interrupted` and
+  which signal; the exception propagates;
 - the run itself broke: the exception propagates and Prefect marks the run `Failed` (the row in
   `ingest_runs` says `crashed`, never `running`).
 """
@@ -25,6 +27,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, State
 
+from flows import lease
 from flows.document import Outcome, Status
 from flows.pipeline import Pipeline
 from flows.summary import run_status, summary_markdown, summary_table, tally
@@ -89,8 +92,9 @@ def final_state(counts: dict[str, int], *, flow: str, run_id: int) -> dict[str, 
 
 @contextmanager
 def recorded_run(pipe: Pipeline, flow: str, parameters: dict[str, Any]) -> Iterator[RunRecorder]:
-    """Open the run's row; close it `completed` or `partial` from the tally, or `crashed` with
-    the error when anything escapes, so no row is left `running`."""
+    """Open the run's row and hold its lease (flows/lease.py); close it `completed` or
+    `partial` from the tally, `interrupted` when the run was told to stop, or `crashed` with
+    the error when anything else escapes, so no row is left `running`."""
     recorder = RunRecorder(
         pipe=pipe,
         flow=flow,
@@ -98,20 +102,33 @@ def recorded_run(pipe: Pipeline, flow: str, parameters: dict[str, Any]) -> Itera
             pipe.engine, flow=flow, flow_run_id=flow_run.id, parameters=parameters
         ),
     )
-    try:
-        yield recorder
-    except BaseException as exc:
+    heartbeat = pipe.settings.heartbeat_seconds
+    lease.close_abandoned_runs(pipe.engine, heartbeat, closed_by=recorder.run_id)
+    with lease.held(pipe.settings.database_url, recorder.run_id, interval=heartbeat,
+                    counts=lambda: recorder.counts) as held:
         try:
+            yield recorder
+        except BaseException as exc:
+            _close_on_error(recorder, held, exc)
+            raise
+        runs.finish_run(pipe.engine, recorder.run_id, status=recorder.status,
+                        counts=recorder.counts)
+
+
+def _close_on_error(recorder: RunRecorder, held: lease.Lease, exc: BaseException) -> None:
+    try:
+        reason = lease.stop_reason(exc)
+        if reason is not None:
+            held.close(status=lease.INTERRUPTED, error=reason)
+        else:
             runs.finish_run(
-                pipe.engine, recorder.run_id, status="crashed", counts=recorder.counts,
+                recorder.pipe.engine, recorder.run_id, status="crashed", counts=recorder.counts,
                 error=f"{type(exc).__name__}: {exc}",
             )
-        except Exception as bookkeeping:  # noqa: BLE001 - the run's own error matters more
-            # Often the same cause (the database went away); the row stays `running` and the
-            # original exception, re-raised below, is what Prefect and the operator see.
-            logging.getLogger(__name__).warning(
-                "could not close run %d as crashed: %s", recorder.run_id, bookkeeping
-            )
-        raise
-    runs.finish_run(pipe.engine, recorder.run_id, status=recorder.status,
-                    counts=recorder.counts)
+    except Exception as bookkeeping:  # noqa: BLE001 - the run's own error matters more
+        # Often the same cause (the database went away); the row stays `running` until its
+        # lease runs out, and the original exception, re-raised, is what Prefect and the
+        # operator see.
+        logging.getLogger(__name__).warning(
+            "could not close run %d: %s", recorder.run_id, bookkeeping
+        )

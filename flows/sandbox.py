@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import resource
+import signal
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -31,6 +32,9 @@ class ParseOverMemory(DocumentError):
 def _limit_memory(memory_mb: int) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # Ctrl-C reaches the whole process group; a parser killed by it would be recorded as a
+    # document whose parse crashed. The flow's process decides when its parsers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _shared: dict[tuple[int, float, int], ParseSandbox] = {}
@@ -94,3 +98,18 @@ class ParseSandbox:
             self._pool.close()
             self._pool.join()
             self._pool = None
+
+    def stop(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.stop()
+            pool.join(timeout=5)
+
+
+def stop_shared() -> None:
+    """Stop the shared pools now, killing parses in progress (a run told to stop)."""
+    with _shared_lock:
+        sandboxes = list(_shared.values())
+        _shared.clear()
+    for sandbox in sandboxes:
+        sandbox.stop()

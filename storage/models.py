@@ -275,6 +275,8 @@ class IngestRun(Base):
     status: Mapped[str] = mapped_column(sa.String(20))
     counts: Mapped[dict] = mapped_column(JSONType)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # The running process's lease, renewed every few seconds (flows/lease.py).
+    heartbeat_at: Mapped[dt.datetime | None]
 
 
 class IngestFailure(Base):
