@@ -22,8 +22,9 @@ from config import Settings, load_settings
 from flows.document import Outcome, record_failed, record_item_failed, reprocess_version
 from flows.pipeline import Pipeline, open_pipeline
 from flows.recorder import recorded_run
+from flows.summary import missing_symbols
 from flows.tasks import discover, process_document
-from flows.windows import Window, month_chunks, resolve_window
+from flows.windows import Window, month_chunks, resolve_window, scope_label
 from parsers import PARSER_VERSION
 from sources.records import CatalogRecord
 from storage import catalog, versions
@@ -83,13 +84,15 @@ def ingest_window(
     languages: list[str] | None = None,
     force: bool = False,
     retry_failures: bool = False,
-) -> tuple[int, list[Outcome]]:
-    """Discover the records of one window (or the given symbols) and process each of them."""
+) -> tuple[int, list[Outcome], list[str]]:
+    """Discover the records of one window (or the given symbols) and process each of them;
+    returns how many were found, their outcomes and the symbols asked for but not found."""
     settings = _settings(source, languages)
     pipe = open_pipeline(settings)
     try:
         records = discover(pipe, Window(since, until), symbols, retry_failures)
-        return len(records), _process(pipe, records, run_id, force)
+        missing = missing_symbols(symbols or [], records)
+        return len(records), _process(pipe, records, run_id, force), missing
     finally:
         pipe.close()
 
@@ -115,17 +118,14 @@ def _run(
         with recorded_run(pipe, flow_name, parameters) as run:
             windows = windows_of(pipe)
             for w in windows:
-                found, done = window(
+                found, done, missing = window(
                     w.since, w.until, run.run_id, symbols=symbols, source=settings.source,
                     languages=settings.languages, force=force, retry_failures=retry_failures,
                 )
-                run.add(done, discovered=found)
+                run.add(done, discovered=found, not_found=missing)
     finally:
         pipe.close()
-    label = ", ".join(map(str, windows)) if len(windows) < 4 else (
-        f"{windows[0].since} to {windows[-1].until} in {len(windows)} chunks"
-    )
-    return run.result(label)
+    return run.result(scope_label(windows, symbols))
 
 
 @flow(name="ingest")

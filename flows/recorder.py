@@ -30,7 +30,14 @@ from prefect.states import Completed, State
 from flows import lease
 from flows.document import Outcome, Status
 from flows.pipeline import Pipeline
-from flows.summary import run_status, summary_markdown, summary_table, tally
+from flows.summary import (
+    context_markdown,
+    not_found_markdown,
+    run_status,
+    summary_markdown,
+    summary_table,
+    tally,
+)
 from storage import runs
 
 # The state name automations match (flows/alerts.py, docs/architecture.md).
@@ -46,10 +53,22 @@ class RunRecorder:
     run_id: int
     discovered: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)  # symbols asked for, not in the library
 
-    def add(self, outcomes: Iterable[Outcome], *, discovered: int = 0) -> None:
+    def add(
+        self, outcomes: Iterable[Outcome], *, discovered: int = 0, not_found: Iterable[str] = ()
+    ) -> None:
         self.discovered += discovered
         self.outcomes.extend(outcomes)
+        missing = [s for s in not_found if s not in self.not_found]
+        if missing:
+            # On the row at once: a run stopped later still says what it could not find.
+            self.not_found.extend(missing)
+            runs.set_not_found(self.pipe.engine, self.run_id, self.not_found)
+            get_run_logger().warning(
+                "%s run %d: not found in the library: %s", self.flow, self.run_id,
+                ", ".join(missing),
+            )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -64,7 +83,9 @@ class RunRecorder:
         `Partial` state carrying them when documents failed for good."""
         counts = self.counts
         create_markdown_artifact(
-            summary_markdown(counts, window=label, run_id=self.run_id, flow=self.flow),
+            summary_markdown(counts, window=label, run_id=self.run_id, flow=self.flow)
+            + context_markdown(self.pipe.settings)
+            + not_found_markdown(self.not_found),
             key=f"{self.flow}-summary",
             description=f"{self.flow.capitalize()} run: documents discovered, new, updated, "
                         "unchanged, pending and failed.",
@@ -73,8 +94,10 @@ class RunRecorder:
         if rows:
             create_table_artifact(rows, key=f"{self.flow}-documents",
                                   description=f"What changed in this {self.flow} run.")
-        get_run_logger().info("%s run %d %s (%s): %s", self.flow, self.run_id, self.status,
-                              label, counts)
+        get_run_logger().info("%s run %d %s (%s): %s%s", self.flow, self.run_id, self.status,
+                              label, counts,
+                              f"; not found: {', '.join(self.not_found)}" if self.not_found
+                              else "")
         return final_state(counts, flow=self.flow, run_id=self.run_id)
 
 

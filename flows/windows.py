@@ -49,3 +49,16 @@ def month_chunks(start: dt.date, end: dt.date) -> list[Window]:
         chunks.append(Window(cursor, chunk_end))
         cursor = chunk_end + dt.timedelta(days=1)
     return chunks
+
+
+def scope_label(windows: list[Window], symbols: list[str] | None = None) -> str:
+    """What a run covered, for its summary: the symbols it was given, or its window(s)."""
+    if symbols:
+        shown = ", ".join(symbols[:5])
+        more = f" and {len(symbols) - 5} more" if len(symbols) > 5 else ""
+        return f"{len(symbols)} symbol{'s' if len(symbols) != 1 else ''}: {shown}{more}"
+    if not windows:
+        return "nothing"
+    if len(windows) < 4:
+        return ", ".join(map(str, windows))
+    return f"{windows[0].since} to {windows[-1].until} in {len(windows)} chunks"

@@ -277,6 +277,8 @@ class IngestRun(Base):
     error: Mapped[str | None] = mapped_column(sa.Text)
     # The running process's lease, renewed every few seconds (flows/lease.py).
     heartbeat_at: Mapped[dt.datetime | None]
+    # Symbols a run was asked for (a symbol backfill) that the library has no record of.
+    not_found: Mapped[list | None] = mapped_column(JSONType)
 
 
 class IngestFailure(Base):

@@ -264,3 +264,35 @@ def close_abandoned(
             )
             closed.append(AbandonedRun(run_id, flow, started_at, seen))
         return closed
+
+
+# --- what a run was asked for and the library did not have -------------------------------------
+
+
+def set_not_found(engine: Engine, run_id: int, symbols: list[str]) -> None:
+    with write_transaction(engine) as conn:
+        conn.execute(
+            sa.update(IngestRun).where(IngestRun.id == run_id).values(not_found=list(symbols))
+        )
+
+
+def not_found_of(engine: Engine, run_ids: list[int]) -> dict[int, list[str]]:
+    """The symbols each of `run_ids` was asked for and did not find (runs with none left out)."""
+    if not run_ids:
+        return {}
+    t = IngestRun.__table__
+    stmt = sa.select(t.c.id, t.c.not_found).where(t.c.id.in_(run_ids), t.c.not_found.isnot(None))
+    with engine.connect() as conn:
+        return {run_id: list(found) for run_id, found in conn.execute(stmt) if found}
+
+
+def failures_of_run(engine: Engine, run_id: int) -> list[FailureInfo]:
+    """The failures run `run_id` met (first or again), open or since resolved, newest first."""
+    t = IngestFailure.__table__
+    stmt = (
+        sa.select(*(t.c[name] for name in FailureInfo.__dataclass_fields__))
+        .where(sa.or_(t.c.last_run_id == run_id, t.c.first_run_id == run_id))
+        .order_by(t.c.last_seen_at.desc(), t.c.id.desc())
+    )
+    with engine.connect() as conn:
+        return [FailureInfo(*row) for row in conn.execute(stmt)]
