@@ -17,9 +17,11 @@ from prefect.futures import wait
 from prefect.settings import PREFECT_UI_URL
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
+from pydantic.json_schema import SkipJsonSchema
 
 from config import Settings, load_settings
 from flows.document import Outcome, record_failed, record_item_failed, reprocess_version
+from flows.params import BackfillRequest, Date, Symbols
 from flows.pipeline import Pipeline, open_pipeline
 from flows.recorder import recorded_run
 from flows.summary import missing_symbols
@@ -164,12 +166,12 @@ def ingest(
 
 @flow(name="backfill")
 def backfill(
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    symbols: list[str] | None = None,
-    languages: list[str] | None = None,
+    start: Date = None,
+    end: Date = None,
+    symbols: Symbols = None,
+    languages: list[str] | SkipJsonSchema[None] = None,
     force: bool = False,
-    source: str | None = None,
+    source: str | SkipJsonSchema[None] = None,
 ) -> dict[str, int] | State:
     """Load the documents of a past period, a month at a time, or a list of symbols.
 
@@ -179,13 +181,14 @@ def backfill(
     Args:
         start: First date of the period (e.g. 2011-01-01). Needed unless symbols are given.
         end: Last date of the period, inclusive (default: today, UTC).
-        symbols: Document symbols to load instead of a period, e.g. ["A/61/515", "A/RES/73/195"].
+        symbols: Document symbols to load instead of a period, e.g. A/61/515, A/RES/73/195;
+            a pasted list is taken apart (one a line, or separated by commas or spaces).
         languages: Language versions to load, e.g. ["en", "fr"] (default: UNMIG_LANGUAGES).
         force: Download and parse again even when nothing changed (after a parser fix).
         source: UN Digital Library base URL or a local archive folder (default: UNMIG_SOURCE).
     """
-    if not symbols and start is None:
-        raise ValueError("backfill needs a start date or a list of symbols")
+    request = BackfillRequest.checked(start=start, end=end, symbols=symbols)
+    start, end, symbols = request.start, request.end, request.symbols or None
     settings = _settings(source, languages)
     today = dt.datetime.now(dt.UTC).date()
 
