@@ -34,6 +34,7 @@ from typing import Any
 import typer
 
 GRACE_SECONDS = 5.0
+STARTUP_SECONDS = 90
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _server: Any = None  # the temporary Prefect server this process started, if any
 _stopping = threading.Lock()
@@ -95,16 +96,33 @@ def prefect_server() -> Iterator[None]:
     if PREFECT_API_URL.value():
         yield
         return
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
     server = _temporary_server_class()()
-    server.start()
+    # Prefect's 20 s is short for a busy machine (it took 10 to 25 s here under load).
+    server.start(
+        timeout=max(STARTUP_SECONDS, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    )
     SubprocessASGIServer._instances[None] = server
     _server = server
     try:
         yield
     finally:
+        _send_what_is_queued()
         _server = None
         SubprocessASGIServer._instances.pop(None, None)
         server.stop()
+
+
+def _send_what_is_queued() -> None:
+    """Logs and events still queued go to the server before it stops, rather than being
+    retried against a closed port for a minute as the process exits."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):
+            worker.drain_all(timeout=5)
 
 
 def _exit_code(signum: int) -> int:

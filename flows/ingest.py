@@ -13,13 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from prefect import flow
-from prefect.futures import wait
+from prefect.futures import as_completed
 from prefect.settings import PREFECT_UI_URL
 from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic.json_schema import SkipJsonSchema
 
 from config import Settings, load_settings
+from flows import progress as run_progress
 from flows.document import Outcome, record_failed, record_item_failed, reprocess_version
 from flows.params import BackfillRequest, Date, Symbols
 from flows.pipeline import Pipeline, open_pipeline
@@ -44,26 +45,32 @@ def _settings(source: str | None, languages: list[str] | None) -> Settings:
 def _process(
     pipe: Pipeline, records: list[CatalogRecord], run_id: int, force: bool
 ) -> list[Outcome]:
-    """Submit one task per record and language; record every task that failed for good."""
+    """Submit one task per record and language; record every task that failed for good, and
+    report each document to the run's progress as it completes."""
     settings = pipe.settings
     delays = [settings.task_retry_delay * 2**i for i in range(settings.task_retries)]
     task = process_document.with_options(retries=settings.task_retries,
                                          retry_delay_seconds=delays or 0)
-    futures = [
-        (record, lang, task.submit(pipe, record, lang, run_id, force))
+    futures = {
+        task.submit(pipe, record, lang, run_id, force): (record, lang)
         for record in records
         for lang in settings.languages
-    ]
-    wait([f for _, _, f in futures])
+    }
+    progress = run_progress.of_run(run_id)
     outcomes = []
-    for record, lang, future in futures:
+    for future in as_completed(list(futures)):
+        record, lang = futures[future]
+        future.wait()  # done, but its final state may not have reached this future yet
         state = future.state
         if state.is_completed():
-            outcomes.append(state.result())
-            continue
-        exc = state.result(raise_on_failure=False)
-        outcomes.append(record_failed(pipe, record, lang, run_id, exc,
-                                      link=_task_run_link(future.task_run_id)))
+            outcome = state.result()
+        else:
+            exc = state.result(raise_on_failure=False)
+            outcome = record_failed(pipe, record, lang, run_id, exc,
+                                    link=_task_run_link(future.task_run_id))
+        outcomes.append(outcome)
+        if progress is not None:
+            progress.document_done(outcome)
     return outcomes
 
 
@@ -94,6 +101,10 @@ def ingest_window(
     try:
         records = discover(pipe, Window(since, until), symbols, retry_failures)
         missing = missing_symbols(symbols or [], records)
+        progress = run_progress.of_run(run_id)
+        if progress is not None:
+            progress.window_started(Window(since, until),
+                                    len(records) * len(settings.languages))
         return len(records), _process(pipe, records, run_id, force), missing
     finally:
         pipe.close()
@@ -119,12 +130,15 @@ def _run(
         )
         with recorded_run(pipe, flow_name, parameters) as run:
             windows = windows_of(pipe)
-            for w in windows:
-                found, done, missing = window(
-                    w.since, w.until, run.run_id, symbols=symbols, source=settings.source,
-                    languages=settings.languages, force=force, retry_failures=retry_failures,
-                )
-                run.add(done, discovered=found, not_found=missing)
+            with run_progress.tracked(run, len(windows)) as progress:
+                for number, w in enumerate(windows, start=1):
+                    found, done, missing = window(
+                        w.since, w.until, run.run_id, symbols=symbols, source=settings.source,
+                        languages=settings.languages, force=force,
+                        retry_failures=retry_failures,
+                    )
+                    run.add(done, discovered=found, not_found=missing)
+                    progress.window_done(w, number)
     finally:
         pipe.close()
     return run.result(scope_label(windows, symbols))
@@ -217,14 +231,19 @@ def reprocess(limit: int | None = None) -> dict[str, int] | State:
         with recorded_run(pipe, "reprocess", {"limit": limit}) as run:
             stale = versions.stale_versions(pipe.engine, PARSER_VERSION)[:limit]
             run.add([], discovered=len(stale))
-            for item in stale:
-                try:
-                    outcome = reprocess_version(pipe, item, run_id=run.run_id)
-                except Exception as exc:  # noqa: BLE001 - this version only; recorded, run goes on
-                    outcome = record_item_failed(
-                        pipe, item.symbol, item.language, item.source_url, run.run_id, exc
-                    )
-                run.add([outcome])
+            everything = Window(None, dt.datetime.now(dt.UTC).date())
+            with run_progress.tracked(run, 1) as progress:
+                progress.window_started(everything, len(stale), discovered=False)
+                for item in stale:
+                    try:
+                        outcome = reprocess_version(pipe, item, run_id=run.run_id)
+                    except Exception as exc:  # noqa: BLE001 - this version only; run goes on
+                        outcome = record_item_failed(
+                            pipe, item.symbol, item.language, item.source_url, run.run_id, exc
+                        )
+                    progress.document_done(outcome)
+                    run.add([outcome])
+                progress.window_done(everything, 1)
     finally:
         pipe.close()
     return run.result(f"parser {PARSER_VERSION}")

@@ -54,12 +54,29 @@ class RunRecorder:
     discovered: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)  # symbols asked for, not in the library
+    # The chunk in progress (flows/progress.py): its documents so far, until `add` takes them.
+    in_flight: list[Outcome] = field(default_factory=list)
+    in_flight_discovered: int = 0
+
+    def window_started(self, discovered: int) -> None:
+        self.in_flight_discovered = discovered
+
+    def document_done(self, outcome: Outcome) -> None:
+        self.in_flight.append(outcome)
+
+    @property
+    def live_counts(self) -> dict[str, int]:
+        """The counts so far, the chunk in progress included (written with each heartbeat)."""
+        return tally([*self.outcomes, *self.in_flight],
+                     discovered=self.discovered + self.in_flight_discovered)
 
     def add(
         self, outcomes: Iterable[Outcome], *, discovered: int = 0, not_found: Iterable[str] = ()
     ) -> None:
         self.discovered += discovered
         self.outcomes.extend(outcomes)
+        self.in_flight.clear()
+        self.in_flight_discovered = 0
         missing = [s for s in not_found if s not in self.not_found]
         if missing:
             # On the row at once: a run stopped later still says what it could not find.
@@ -128,7 +145,7 @@ def recorded_run(pipe: Pipeline, flow: str, parameters: dict[str, Any]) -> Itera
     heartbeat = pipe.settings.heartbeat_seconds
     lease.close_abandoned_runs(pipe.engine, heartbeat, closed_by=recorder.run_id)
     with lease.held(pipe.settings.database_url, recorder.run_id, interval=heartbeat,
-                    counts=lambda: recorder.counts) as held:
+                    counts=lambda: recorder.live_counts) as held:
         try:
             yield recorder
         except BaseException as exc:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from storage.db import make_engine, upgrade_database
 from tests.archive_builder import ArchiveRecord, build_archive, fake_pdf
 from tests.flows.prefect_server import BIN, REPO, PrefectServer, wait_for
+from tests.pdfgen import make_corpus, render_pdf
 from tests.replay_server import Fault, ReplayServer
 
 SERVER_CMD = "prefect.server.api.server:create_app"
@@ -28,9 +29,11 @@ SERVER_CMD = "prefect.server.api.server:create_app"
 
 @pytest.fixture
 def library(tmp_path: Path) -> Iterator[ReplayServer]:
+    [spec] = make_corpus(1, pages=1, seed=11)
     records = [
         ArchiveRecord(f"70{i}", f"A/96/70{i}", date=dt.date(2024, 1, 10 + i),
-                      subjects=["INTERNATIONAL MIGRATION"], files={"en": fake_pdf(str(i))})
+                      subjects=["INTERNATIONAL MIGRATION"],
+                      files={"en": render_pdf(spec) if i == 0 else fake_pdf(str(i))})
         for i in range(3)
     ]
     build_archive(tmp_path / "archive", records, page_size=10)
@@ -48,7 +51,7 @@ def _env(tmp_path: Path, server: ReplayServer, prefect: PrefectServer | None) ->
         UNMIG_DATABASE_URL=db, UNMIG_FILE_STORE=str(tmp_path / "files"),
         UNMIG_ODS_URL=server.url, UNMIG_RATE_LIMIT="1000", UNMIG_TIMEOUT="600",
         UNMIG_CONTACT="tests@example.org", UNMIG_HEARTBEAT_SECONDS="1",
-        UNMIG_PARSE_WORKERS="0", TMPDIR=str(tmp_path),
+        UNMIG_PARSE_WORKERS="0", UNMIG_TASK_RETRIES="0", TMPDIR=str(tmp_path),
         PREFECT_HOME=str(tmp_path / "prefect-home"),
     )
     if prefect is not None:
@@ -152,12 +155,27 @@ def test_sigterm_ends_a_hung_run_in_seconds_and_stops_the_temporary_server(
     assert not list(tmp_path.glob(f"unmig-run-{proc.pid}-*"))
 
 
-def test_sigint_ends_a_hung_run_in_seconds(
+def test_sigint_ends_a_hung_run_in_seconds_and_status_showed_its_live_counts(
     tmp_path: Path, library: ReplayServer, prefect_server: PrefectServer
 ) -> None:
+    # One document loads, two hang: the run is stuck with something to show for it.
+    library.clear_faults()
+    library.fail("/record/70[12]/*", Fault.HANG)
     env = _env(tmp_path, library, prefect_server)
     proc = _start(env, library)
     _hung(proc, library)
+
+    seen: list[str] = []
+
+    def status() -> str:
+        out = subprocess.run([str(BIN / "unmig"), "status"], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=60)
+        seen.append(out.stdout + out.stderr)
+        return out.stdout if "new=1" in out.stdout else ""
+
+    shown = wait_for(status, 30, "unmig status to show the running run's counts", proc,
+                     explain=lambda: seen[-1] if seen else "")
+    assert "#1 ingest running" in shown and "s so far  discovered=3" in shown, shown
 
     seconds = _stop(proc, signal.SIGINT)
     out = proc.stdout.read()
