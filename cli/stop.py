@@ -135,6 +135,9 @@ def wind_down(signum: int) -> list[int]:
     closed here (the flow may already have closed them)."""
     from flows import lease, sandbox
 
+    if _server is None:
+        # A Prefect server that outlives this process would show the run as running for ever.
+        _crash_flow_runs(lease.open_flow_runs(), lease.stop_reason_of_signal(signum))
     closed = lease.interrupt_open_runs(lease.stop_reason_of_signal(signum))
     sandbox.stop_shared()
     server = _server
@@ -142,6 +145,20 @@ def wind_down(signum: int) -> list[int]:
         with contextlib.suppress(Exception):
             server.stop()
     return closed
+
+
+def _crash_flow_runs(flow_run_ids: list[str], reason: str) -> None:
+    if not flow_run_ids:
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.states import Crashed
+
+    try:
+        with get_client(sync_client=True, httpx_settings={"timeout": 3}) as client:
+            for flow_run_id in flow_run_ids:
+                client.set_flow_run_state(flow_run_id, Crashed(message=reason), force=True)
+    except Exception as exc:  # noqa: BLE001 - the run's own row already says how it ended
+        sys.stderr.write(f"unmig: warning: Prefect not told the run stopped: {exc}\n")
 
 
 def _hard_stop(signum: int, why: str) -> None:

@@ -71,6 +71,7 @@ class Lease:
     engine: Engine  # its own pool: the heartbeat must not queue behind the pipeline's work
     interval: float
     counts: Callable[[], dict[str, int]]
+    flow_run_id: str | None = None  # the Prefect flow run that holds it
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -131,10 +132,11 @@ def close_abandoned_runs(
 
 @contextmanager
 def held(
-    database_url: str, run_id: int, *, interval: float, counts: Callable[[], dict[str, int]]
+    database_url: str, run_id: int, *, interval: float, counts: Callable[[], dict[str, int]],
+    flow_run_id: str | None = None,
 ) -> Iterator[Lease]:
     """Hold the lease of run `run_id` for the duration of the block."""
-    lease = Lease(run_id, make_engine(database_url), interval, counts)
+    lease = Lease(run_id, make_engine(database_url), interval, counts, flow_run_id)
     lease.start()
     with _open_lock:
         _open[run_id] = lease
@@ -144,6 +146,12 @@ def held(
         with _open_lock:
             _open.pop(run_id, None)
         lease.release()
+
+
+def open_flow_runs() -> list[str]:
+    """The Prefect flow runs of the runs this process still holds."""
+    with _open_lock:
+        return [lease.flow_run_id for lease in _open.values() if lease.flow_run_id]
 
 
 def interrupt_open_runs(reason: str) -> list[int]:

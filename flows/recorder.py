@@ -145,7 +145,8 @@ def recorded_run(pipe: Pipeline, flow: str, parameters: dict[str, Any]) -> Itera
     heartbeat = pipe.settings.heartbeat_seconds
     lease.close_abandoned_runs(pipe.engine, heartbeat, closed_by=recorder.run_id)
     with lease.held(pipe.settings.database_url, recorder.run_id, interval=heartbeat,
-                    counts=lambda: recorder.live_counts) as held:
+                    counts=lambda: recorder.live_counts,
+                    flow_run_id=str(flow_run.id) if flow_run.id else None) as held:
         try:
             yield recorder
         except BaseException as exc:

@@ -184,6 +184,13 @@ def test_sigint_ends_a_hung_run_in_seconds_and_status_showed_its_live_counts(
     assert proc.returncode == 128 + signal.SIGINT, out
     [(_, status, error, _)] = _runs(env)
     assert (status, error) == ("interrupted", "stopped by SIGINT (Ctrl-C or kill -INT)")
+    # The Prefect server outlives the command: it must not show the run as running for ever.
+    engine = make_engine(env["UNMIG_DATABASE_URL"])
+    with engine.connect() as conn:
+        flow_run_id = conn.execute(sa.text("SELECT flow_run_id FROM ingest_runs")).scalar_one()
+    engine.dispose()
+    state = prefect_server.client().get(f"/flow_runs/{flow_run_id}").json()["state"]
+    assert state["type"] == "CRASHED", state
 
 
 def test_a_run_killed_outright_is_closed_by_the_next_run(
