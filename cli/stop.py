@@ -188,6 +188,13 @@ def _watch(read_fd: int) -> None:
                        f"work still running {GRACE_SECONDS:g} s after the signal was abandoned")
             return
         data = os.read(read_fd, 64)
+        if not data:  # the block is over: the flow ended, or unwound after the signal
+            os.close(read_fd)
+            if first is not None:
+                # Unwound; if the process still has not exited at the deadline, end it.
+                time.sleep(max(0.0, deadline - time.monotonic()))
+                _hard_stop(first, f"still running {GRACE_SECONDS:g} s after the signal")
+            return
         for signum in data:
             if signum not in _STOP_SIGNALS:
                 continue
@@ -223,6 +230,7 @@ def stop_on_signals() -> Iterator[None]:
         signal.set_wakeup_fd(previous_fd)
         for s, h in previous.items():
             signal.signal(s, h)
+        os.close(write_fd)
 
 
 def interrupted(exc: BaseException) -> typer.Exit:

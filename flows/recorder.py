@@ -143,7 +143,10 @@ def recorded_run(pipe: Pipeline, flow: str, parameters: dict[str, Any]) -> Itera
         ),
     )
     heartbeat = pipe.settings.heartbeat_seconds
-    lease.close_abandoned_runs(pipe.engine, heartbeat, closed_by=recorder.run_id)
+    try:
+        lease.close_abandoned_runs(pipe.engine, heartbeat, closed_by=recorder.run_id)
+    except Exception as exc:  # noqa: BLE001 - others' rows wait for the next run; this one goes on
+        logging.getLogger(__name__).warning("could not close abandoned runs: %s", exc)
     with lease.held(pipe.settings.database_url, recorder.run_id, interval=heartbeat,
                     counts=lambda: recorder.live_counts,
                     flow_run_id=str(flow_run.id) if flow_run.id else None) as held:
