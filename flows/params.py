@@ -88,7 +88,7 @@ def require_start_or_symbols(schema: dict[str, Any]) -> dict[str, Any]:
     out["then"] = {"required": ["start"]}
     props = dict(out.get("properties", {}))
     for name, text in (
-        ("start", f"First date of the period. Needed unless symbols are given ({EMPTY})."),
+        ("start", "First date of the period, e.g. 2011-01-01; needed unless symbols are given."),
         ("symbols", "Document symbols to load instead of a period; paste a list, one a line or "
                     "separated by commas or spaces."),
     ):
