@@ -73,8 +73,14 @@ class BackfillRequest(BaseModel):
 
 
 def require_start_or_symbols(schema: dict[str, Any]) -> dict[str, Any]:
-    """The backfill's parameter schema with the rule that a start date or a symbol is needed:
-    when no symbol is given, `start` is required (the form marks the start date field)."""
+    """The backfill's parameter schema as the deployment should hold it:
+
+    - no `"default": null` on the optional fields: the form sends `null` for a field left
+      empty, which Prefect's validation accepts only for a field without a default (it then
+      reads the field as "string or null"), while the form still draws the plain type (a date
+      picker, not a type chooser);
+    - the rule that a start date or a symbol is needed: with no symbol, `start` must be a date
+      (the form marks the start date field)."""
     no_symbols = {
         "anyOf": [
             {"not": {"required": ["symbols"]}},
@@ -85,8 +91,14 @@ def require_start_or_symbols(schema: dict[str, Any]) -> dict[str, Any]:
     }
     out = dict(schema)
     out["if"] = no_symbols
-    out["then"] = {"required": ["start"]}
-    props = dict(out.get("properties", {}))
+    out["then"] = {"required": ["start"],
+                   "properties": {"start": {"type": "string", "format": "date"}}}
+    props = {}
+    for name, prop in out.get("properties", {}).items():
+        prop = dict(prop)
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+        props[name] = prop
     for name, text in (
         ("start", "First date of the period, e.g. 2011-01-01; needed unless symbols are given."),
         ("symbols", "Document symbols to load instead of a period; paste a list, one a line or "

@@ -96,12 +96,24 @@ def test_the_backfill_form_refuses_an_empty_request_and_takes_pasted_symbols(
         assert answer.status_code == 200, answer.text
         return answer.json()["errors"]
 
-    # What the Custom run form shows: the error on the start date field.
-    [error] = form_errors({})
-    assert error["property"] == "start" and "required" in str(error["errors"])
-    assert form_errors({"symbols": ["A/61/515, A/RES/73/195\nA/C.3/78/L.49"]}) == []
-    assert form_errors({"start": "2011-01-01", "end": "2011-12-31"}) == []
+    # What the Custom run form shows: the error on the start date field. The form sends
+    # null for a field left empty, or leaves it out; both are an empty request.
+    untouched = {"start": None, "end": None, "symbols": None, "languages": None,
+                 "source": None, "force": False}
+    for values in ({}, untouched, {**untouched, "symbols": []}):
+        [error] = form_errors(values)
+        assert error["property"] == "start", error
+    refused = client.post(f"/deployments/{deployment['id']}/create_flow_run",
+                          json={"parameters": untouched})
+    assert refused.status_code == 409, refused.text
+    # Filled in, with the other fields left empty (null): valid.
+    pasted = ["A/61/515, A/RES/73/195\nA/C.3/78/L.49"]
+    assert form_errors({**untouched, "symbols": pasted}) == []
+    assert form_errors({"symbols": pasted}) == []
+    assert form_errors({**untouched, "start": "2011-01-01", "end": "2011-12-31"}) == []
     assert form_errors({"start": "2011-02-30"}) != []
+    # No "default": null for the form to fill its fields with (that drew "None" in them).
+    assert all(props[name].get("default", "absent") is not None for name in props)
 
 
 @pytest.mark.parametrize(
