@@ -165,6 +165,11 @@ class Settings(BaseSettings):
     )
     parse_timeout: float = Field(300.0, gt=0, description="Seconds one document may parse.")
     parse_memory_mb: int = Field(2048, ge=128)
+    heartbeat_seconds: float = Field(
+        30.0, gt=0, le=3600,
+        description="Seconds between a run's heartbeats; a running run silent for four of "
+                    "them is closed as abandoned by the next run.",
+    )
 
     _split = field_validator("languages", "subjects", "agenda", "allowed_hosts", "formats",
                              mode="before")(

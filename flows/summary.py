@@ -6,7 +6,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from config import Settings
 from flows.document import Outcome, Status
+from sources.records import CatalogRecord
+from storage.db import safe_url
 
 COUNT_KEYS = ("discovered", *(s.value for s in Status))
 
@@ -81,3 +84,28 @@ def summary_markdown(
     if notes:
         lines += ["", "### Doors", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines)
+
+
+def missing_symbols(requested: Iterable[str], records: Iterable[CatalogRecord]) -> list[str]:
+    """The requested symbols no record carries (any of its symbols, case aside), in order."""
+    have = {s.casefold() for r in records for s in r.symbols}
+    wanted = dict.fromkeys(s.strip() for s in requested if s.strip())
+    return [s for s in wanted if s.casefold() not in have]
+
+
+def not_found_markdown(symbols: list[str]) -> str:
+    if not symbols:
+        return ""
+    return (
+        f"\n\n**Not found in the library ({len(symbols)}):** "
+        + ", ".join(f"`{s}`" for s in symbols)
+        + "\n\nNo catalogue record carries these symbols; check them, or the source."
+    )
+
+
+def context_markdown(settings: Settings) -> str:
+    """Where the run read from and wrote to, so its summary stands alone."""
+    return (
+        "\n\n| source | database | file store |\n|---|---|---|\n"
+        f"| {settings.source} | {safe_url(settings.database_url)} | {settings.file_store} |"
+    )

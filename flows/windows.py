@@ -64,3 +64,16 @@ def library_window(*, watermark: dt.datetime, overlap_days: int) -> Window:
     005s written in the library's local time) to now, open-ended. Our own clock plays no part:
     what is selected is decided by the library's time stamps alone."""
     return Window(watermark.date() - dt.timedelta(days=overlap_days), None, LIBRARY)
+
+
+def scope_label(windows: list[Window], symbols: list[str] | None = None) -> str:
+    """What a run covered, for its summary: the symbols it was given, or its window(s)."""
+    if symbols:
+        shown = ", ".join(symbols[:5])
+        more = f" and {len(symbols) - 5} more" if len(symbols) > 5 else ""
+        return f"{len(symbols)} symbol{'s' if len(symbols) != 1 else ''}: {shown}{more}"
+    if not windows:
+        return "nothing"
+    if len(windows) < 4:
+        return ", ".join(map(str, windows))
+    return f"{windows[0].since} to {windows[-1].until} in {len(windows)} chunks"
