@@ -199,6 +199,9 @@ class ReplayServer:
         self.robots_txt = robots_txt
         self.ods_style = ods_style
         self.oai_page_size = oai_page_size
+        # True: every resumption token points at the page it came with, so an OAI-PMH client
+        # that trusts the tokens harvests for ever.
+        self.oai_stuck_token = False
         self.api_page_size = api_page_size
         self.api_token = api_token
         self.clock: dt.datetime | None = None  # None: every record is catalogued already
@@ -584,6 +587,8 @@ class ReplayServer:
             parts.append("</record>")
         nxt = offset + len(page)
         token = f"rt{nxt}|{since}|{until}" if nxt < len(chosen) else ""
+        if self.oai_stuck_token:
+            token = f"rt{offset}|{since}|{until}"
         parts.append(f'<resumptionToken completeListSize="{len(chosen)}" cursor="{offset}">'
                      f"{token}</resumptionToken></ListRecords>")
         return _oai_answer(query, "".join(parts))
