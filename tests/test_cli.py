@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -181,8 +182,9 @@ def test_a_killed_process_leaves_no_temporary_folder(tmp_path: Path, seeds_dir: 
     import signal
     import time
 
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+    # A short folder: the forkserver's socket lives inside it, and an AF_UNIX path holds 107
+    # bytes at most (under pytest's tmp_path the test failed once its run counter reached 100).
+    temp = Path(tempfile.mkdtemp(prefix="um-", dir="/tmp"))
     env = {**os.environ, "TMPDIR": str(temp)}
     path = _write(tmp_path / "repeat.pdf", _repeated_content_pdf())
     victim = subprocess.Popen([sys.executable, "-c", _SANDBOX_PARSE, str(path)], cwd=REPO,
@@ -203,3 +205,4 @@ def test_a_killed_process_leaves_no_temporary_folder(tmp_path: Path, seeds_dir: 
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert list(temp.iterdir()) == []
+    temp.rmdir()
