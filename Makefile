@@ -38,13 +38,15 @@ lock:
 	mv constraints.txt.new constraints.txt
 
 ## Ingest new documents from the UN Digital Library into the configured database (SQLite default).
+## Each target keeps its own Prefect history (PREFECT_HOME) under data/, unless one is set.
 run: $(STAMP)
 	$(BIN)/unmig db upgrade
-	$(BIN)/unmig ingest
+	PREFECT_HOME=$${PREFECT_HOME:-data/prefect-run} $(BIN)/unmig ingest
 
 ## The same job on the bundled offline sample archive, into data/demo.db.
 demo: $(STAMP)
 	UNMIG_DATABASE_URL=$${UNMIG_DATABASE_URL:-sqlite:///data/demo.db} UNMIG_FILE_STORE=$${UNMIG_FILE_STORE:-data/demo-files} \
+	PREFECT_HOME=$${PREFECT_HOME:-data/prefect-demo} \
 	  sh -c '$(BIN)/unmig db upgrade && $(BIN)/unmig ingest --source samples/archive --since 2000-01-01 && $(BIN)/unmig status'
 	@echo "The command line is $(BIN)/unmig; the demo database is data/demo.db (run make demo again: nothing is added twice)."
 

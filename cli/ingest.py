@@ -28,9 +28,16 @@ def _check(source: str | None) -> None:
 
 
 def _run(flow: Callable[..., dict[str, int]], **parameters: Any) -> dict[str, int]:
-    """Run a flow; its failure becomes one line (Prefect has logged the details above)."""
+    """Run a flow; its failure becomes one line (Prefect has logged the details above), and a
+    signal ends it within seconds (cli/stop.py)."""
+    from cli import stop
+    from flows.lease import RunInterrupted
+
     try:
-        return flow(**parameters)
+        with stop.flow_process():
+            return flow(**parameters)
+    except (RunInterrupted, KeyboardInterrupt) as exc:
+        raise stop.interrupted(exc) from None
     except Exception as exc:  # noqa: BLE001 - whatever ended the run, say it in one line
         first = (str(exc).strip().splitlines() or [""])[0]
         name = getattr(flow, "name", "the run")

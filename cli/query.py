@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+import shutil
+import sys
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +21,7 @@ from typer.core import TyperCommand
 
 from cli.app import app, db_app, fail
 from config import ConfigError, Settings, load_settings
-from storage import queries, runs
+from storage import discovery, queries, runs
 from storage.db import (
     SchemaNotReady,
     current_revision,
@@ -284,16 +286,50 @@ def _sample_sql_command(settings: Settings) -> str:
     return f'psql "{plain}" -c "{sql}"'
 
 
+def unmig_command() -> str:
+    """How to call this command line again from here: `unmig` when that is what the shell
+    finds, otherwise its path (`make run` leaves it in .venv/bin, off the PATH)."""
+    me = Path(sys.argv[0])
+    if me.name != "unmig":
+        return "unmig"
+    found = shutil.which("unmig")
+    if found and Path(found).resolve() == me.resolve():
+        return "unmig"
+    try:
+        return shlex.quote(str(me.resolve().relative_to(Path.cwd())))
+    except ValueError:
+        return shlex.quote(str(me.resolve()))
+
+
+def run_line(r: runs.RunInfo) -> str:
+    """One run: id, flow, status, start, how long (so far), counts."""
+    if r.finished_at:
+        took = f" in {int((r.finished_at - r.started_at).total_seconds())}s"
+    elif r.status == "running":
+        took = f", for {int((dt.datetime.now(dt.UTC) - r.started_at).total_seconds())}s so far"
+    else:
+        took = ""
+    numbers = " ".join(f"{k}={v}" for k, v in sorted(r.counts.items()))
+    return f"  #{r.id} {r.flow} {r.status} {_ts(r.started_at)}{took}  {numbers}".rstrip()
+
+
 @app.command()
-def status() -> None:
+def status(
+    last_n: int = typer.Option(5, "--runs", "-n", min=1, max=10_000, help="How many runs to list."),
+) -> None:
     """Last runs, open failures, what is stored and where, and how to query it."""
     with open_database() as (settings, engine):
         counts = queries.counts(engine)
-        last = runs.last_runs(engine, 5)
+        last = runs.last_runs(engine, last_n)
+        missing = runs.not_found_of(engine, [r.id for r in last])
         failures = runs.open_failures(engine)
         revision = current_revision(engine)
         with engine.connect() as conn:
             example = conn.scalar(sa.text("SELECT min(symbol) FROM current_documents"))
+        try:
+            mark = discovery.get_watermark(engine, settings.source)
+        except sa.exc.DBAPIError:  # a schema from before the discovery watermark
+            mark = None
     files = Path(settings.file_store)
     typer.secho("Where the data is", bold=True)
     typer.echo(f"  database   {safe_url(settings.database_url)} (schema {revision})")
@@ -306,15 +342,19 @@ def status() -> None:
         f"{_n(counts['current paragraphs'], 'current paragraph')}, "
         f"{_n(counts['catalogue records'], 'catalogue record')}"
     )
+    typer.secho("Discovery", bold=True)
+    if mark is None:
+        typer.echo("  no watermark yet: the next ingest searches everything by document date")
+    else:
+        typer.echo(f"  watermark  {_ts(mark.watermark)} on the library's clock, through the "
+                   f"{mark.door or '?'} door (run #{mark.run_id}); the next ingest asks for "
+                   f"what entered the library since, less UNMIG_DISCOVERY_OVERLAP_DAYS="
+                   f"{settings.discovery_overlap_days}")
     typer.secho("Last runs", bold=True)
     if not last:
         typer.echo("  none yet")
     for r in last:
-        took = ""
-        if r.finished_at:
-            took = f" in {int((r.finished_at - r.started_at).total_seconds())}s"
-        numbers = " ".join(f"{k}={v}" for k, v in sorted(r.counts.items()))
-        typer.echo(f"  #{r.id} {r.flow} {r.status} {_ts(r.started_at)}{took}  {numbers}".rstrip())
+        typer.echo(run_line(r))
         if r.error:
             typer.echo(f"      error: {_first_line(r.error)}")
         warnings = r.warnings or []
@@ -322,6 +362,8 @@ def status() -> None:
             typer.echo(f"      warning: {_first_line(w)[:160]}")
         if len(warnings) > 5:
             typer.echo(f"      ... and {len(warnings) - 5} more warnings (ingest_runs.warnings)")
+        if r.id in missing:
+            typer.echo(_wrap(f"not found in the library: {', '.join(missing[r.id])}", "      "))
     typer.secho(f"Open failures ({len(failures)})", bold=True)
     for f in failures[:20]:
         lang = f" [{f.language}]" if f.language else ""
@@ -330,18 +372,18 @@ def status() -> None:
             f" — {_first_line(f.error)[:120]}"
         )
     if len(failures) > 20:
-        typer.echo(
-            f"  … and {len(failures) - 20} more (SELECT * FROM ingest_failures "
-            "WHERE resolved_at IS NULL)"
-        )
+        typer.echo(f"  … and {len(failures) - 20} more: {unmig_command()} failures")
     typer.secho("Try", bold=True)
     # Name the database when it is not the default, so the commands can be pasted as they are.
     default_url = f"sqlite:///{(settings.data_dir / 'unmig.db').as_posix()}"
     env = "" if settings.database_url == default_url else (
         f"UNMIG_DATABASE_URL={shlex.quote(safe_url(settings.database_url))} "
     )
-    typer.echo(f'  {env}unmig search "remittances"')
-    typer.echo(f"  {env}unmig show {shlex.quote(example or 'A/61/515')}")
+    unmig = unmig_command()
+    typer.echo(f'  {env}{unmig} search "remittances"')
+    typer.echo(f"  {env}{unmig} show {shlex.quote(example or 'A/61/515')}")
+    if failures:
+        typer.echo(f"  {env}{unmig} failures --full")
     typer.echo(f"  {_sample_sql_command(settings)}")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Why each is here: docs/sources.md, "What is relevant".
@@ -41,6 +41,8 @@ DEFAULT_ALLOWED_HOSTS = (
     "documents-dds-ny.un.org",
 )
 OFFICIAL_LANGUAGES = {"ar", "zh", "en", "fr", "ru", "es"}
+DISCOVERY_MODES = ("auto", "oai", "api", "search")
+FILE_FORMATS = ("pdf", "docx")
 
 
 class ConfigError(Exception):
@@ -134,14 +136,43 @@ class Settings(BaseSettings):
         30.0, ge=0, description="Seconds before a document's first retry (doubling after)."
     )
     http_backoff: float = Field(1.0, ge=0, description="Backoff factor of HTTP retries.")
-    overlap_days: int = Field(7, ge=0, le=365)
+    discovery: str = Field(
+        "auto",
+        description="Which door finds new records: auto (OAI-PMH, then the API if a token is "
+        "set, then the search page), oai, api or search.",
+    )
+    discovery_overlap_days: int = Field(
+        3,
+        ge=0,
+        le=365,
+        description="Days before the stored discovery watermark (the library's own time stamp) "
+        "the next run starts from.",
+    )
+    undl_api_token: SecretStr | None = Field(
+        None, description="Token for the library's API (/api/v1/search); never logged."
+    )
+    api_rate_limit: float = Field(
+        100 / 300,
+        gt=0,
+        description="Requests per second to the library's API (it allows 100 per 5 minutes).",
+    )
+    formats: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["pdf"],
+        description="File formats to fetch, in order of preference: pdf, docx.",
+    )
     parse_workers: int = Field(
         2, ge=0, le=64, description="Parser processes; 0 parses in the flow's own process."
     )
     parse_timeout: float = Field(300.0, gt=0, description="Seconds one document may parse.")
     parse_memory_mb: int = Field(2048, ge=128)
+    heartbeat_seconds: float = Field(
+        30.0, gt=0, le=3600,
+        description="Seconds between a run's heartbeats; a running run silent for four of "
+                    "them is closed as abandoned by the next run.",
+    )
 
-    _split = field_validator("languages", "subjects", "agenda", "allowed_hosts", mode="before")(
+    _split = field_validator("languages", "subjects", "agenda", "allowed_hosts", "formats",
+                             mode="before")(
         lambda cls, v: _split_csv(v)
     )
 
@@ -152,6 +183,23 @@ class Settings(BaseSettings):
         bad = [x for x in v if x not in OFFICIAL_LANGUAGES]
         if bad or not v:
             raise ValueError(f"must be among {sorted(OFFICIAL_LANGUAGES)}, got {v}")
+        return v
+
+    @field_validator("discovery")
+    @classmethod
+    def _known_discovery(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in DISCOVERY_MODES:
+            raise ValueError(f"must be one of {', '.join(DISCOVERY_MODES)}, got {v!r}")
+        return v
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, v: list[str]) -> list[str]:
+        v = list(dict.fromkeys(x.lower().lstrip(".") for x in v))
+        bad = [x for x in v if x not in FILE_FORMATS]
+        if bad or not v:
+            raise ValueError(f"must be among {list(FILE_FORMATS)}, got {v}")
         return v
 
     @field_validator("source", "ods_url")

@@ -11,6 +11,8 @@ The state is what an operator's automation sees, so it tells the truth:
 - discovery may have missed records (paging cut short, a total larger than what was served):
   `Partial` as well, the reason among the run's `warnings`, which every run keeps with its row
   and its summary;
+- the run was told to stop (SIGINT, SIGTERM, a cancellation): the row says `interrupted` and
+  which signal; the exception propagates;
 - the run itself broke: the exception propagates and Prefect marks the run `Failed` (the row in
   `ingest_runs` says `crashed`, never `running`).
 """
@@ -28,9 +30,18 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, State
 
+from flows import lease
 from flows.document import Outcome, Status
 from flows.pipeline import Pipeline
-from flows.summary import run_status, summary_markdown, summary_table, tally
+from flows.summary import (
+    context_markdown,
+    discovery_lines,
+    not_found_markdown,
+    run_status,
+    summary_markdown,
+    summary_table,
+    tally,
+)
 from sources.paging import DiscoveryNote
 from storage import runs
 
@@ -48,12 +59,48 @@ class RunRecorder:
     discovered: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[DiscoveryNote] = field(default_factory=list)
+    # How each window's records were found: door, doors shut, newest library stamp.
+    discovery: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)  # the operator's robots.txt overrides
+    not_found: list[str] = field(default_factory=list)  # symbols asked for, not in the library
+    # The chunk in progress (flows/progress.py): its documents so far, until `add` takes them.
+    in_flight: list[Outcome] = field(default_factory=list)
+    in_flight_discovered: int = 0
 
-    def add(self, outcomes: Iterable[Outcome], *, discovered: int = 0,
-            notes: Iterable[DiscoveryNote] = ()) -> None:
+    def window_started(self, discovered: int) -> None:
+        self.in_flight_discovered = discovered
+
+    def document_done(self, outcome: Outcome) -> None:
+        self.in_flight.append(outcome)
+
+    @property
+    def live_counts(self) -> dict[str, int]:
+        """The counts so far, the chunk in progress included (written with each heartbeat)."""
+        return tally([*self.outcomes, *self.in_flight],
+                     discovered=self.discovered + self.in_flight_discovered)
+
+    def add(
+        self, outcomes: Iterable[Outcome], *, discovered: int = 0,
+        notes: Iterable[DiscoveryNote] = (), not_found: Iterable[str] = (),
+    ) -> None:
         self.discovered += discovered
         self.outcomes.extend(outcomes)
         self.notes.extend(notes)
+        self.in_flight.clear()
+        self.in_flight_discovered = 0
+        missing = [s for s in not_found if s not in self.not_found]
+        if missing:
+            # On the row at once: a run stopped later still says what it could not find.
+            self.not_found.extend(missing)
+            runs.set_not_found(self.pipe.engine, self.run_id, self.not_found)
+            get_run_logger().warning(
+                "%s run %d: not found in the library: %s", self.flow, self.run_id,
+                ", ".join(missing),
+            )
+
+    def note_discovery(self, window: str, info: dict[str, Any]) -> None:
+        if info:
+            self.discovery.append((window, info))
 
     @property
     def counts(self) -> dict[str, int]:
@@ -75,9 +122,12 @@ class RunRecorder:
         """Publish the run's artifacts and return what the flow should return: the counts, or a
         `Partial` state carrying them when documents failed for good."""
         counts = self.counts
+        doors = discovery_lines(self.discovery, self.overrides)
         create_markdown_artifact(
             summary_markdown(counts, window=label, run_id=self.run_id, flow=self.flow,
-                             warnings=self.warnings),
+                             warnings=self.warnings, notes=doors)
+            + context_markdown(self.pipe.settings)
+            + not_found_markdown(self.not_found),
             key=f"{self.flow}-summary",
             description=f"{self.flow.capitalize()} run: documents discovered, new, updated, "
                         "unchanged, pending and failed.",
@@ -86,8 +136,10 @@ class RunRecorder:
         if rows:
             create_table_artifact(rows, key=f"{self.flow}-documents",
                                   description=f"What changed in this {self.flow} run.")
-        get_run_logger().info("%s run %d %s (%s): %s", self.flow, self.run_id, self.status,
-                              label, counts)
+        get_run_logger().info("%s run %d %s (%s): %s%s", self.flow, self.run_id, self.status,
+                              label, counts, "".join(f"; {line}" for line in doors)
+                              + (f"; not found: {', '.join(self.not_found)}" if self.not_found
+                                 else ""))
         return final_state(counts, flow=self.flow, run_id=self.run_id,
                            missing=[n.message for n in self.notes if n.incomplete])
 
@@ -114,8 +166,9 @@ def final_state(
 
 @contextmanager
 def recorded_run(pipe: Pipeline, flow: str, parameters: dict[str, Any]) -> Iterator[RunRecorder]:
-    """Open the run's row; close it `completed` or `partial` from the tally, or `crashed` with
-    the error when anything escapes, so no row is left `running`."""
+    """Open the run's row and hold its lease (flows/lease.py); close it `completed` or
+    `partial` from the tally, `interrupted` when the run was told to stop, or `crashed` with
+    the error when anything else escapes, so no row is left `running`."""
     recorder = RunRecorder(
         pipe=pipe,
         flow=flow,
@@ -123,20 +176,37 @@ def recorded_run(pipe: Pipeline, flow: str, parameters: dict[str, Any]) -> Itera
             pipe.engine, flow=flow, flow_run_id=flow_run.id, parameters=parameters
         ),
     )
+    heartbeat = pipe.settings.heartbeat_seconds
     try:
-        yield recorder
-    except BaseException as exc:
+        lease.close_abandoned_runs(pipe.engine, heartbeat, closed_by=recorder.run_id)
+    except Exception as exc:  # noqa: BLE001 - others' rows wait for the next run; this one goes on
+        logging.getLogger(__name__).warning("could not close abandoned runs: %s", exc)
+    with lease.held(pipe.settings.database_url, recorder.run_id, interval=heartbeat,
+                    counts=lambda: recorder.live_counts,
+                    flow_run_id=str(flow_run.id) if flow_run.id else None) as held:
         try:
+            yield recorder
+        except BaseException as exc:
+            _close_on_error(recorder, held, exc)
+            raise
+        runs.finish_run(pipe.engine, recorder.run_id, status=recorder.status,
+                        counts=recorder.counts, warnings=recorder.warnings)
+
+
+def _close_on_error(recorder: RunRecorder, held: lease.Lease, exc: BaseException) -> None:
+    try:
+        reason = lease.stop_reason(exc)
+        if reason is not None:
+            held.close(status=lease.INTERRUPTED, error=reason, warnings=recorder.warnings)
+        else:
             runs.finish_run(
-                pipe.engine, recorder.run_id, status="crashed", counts=recorder.counts,
+                recorder.pipe.engine, recorder.run_id, status="crashed", counts=recorder.counts,
                 error=f"{type(exc).__name__}: {exc}", warnings=recorder.warnings,
             )
-        except Exception as bookkeeping:  # noqa: BLE001 - the run's own error matters more
-            # Often the same cause (the database went away); the row stays `running` and the
-            # original exception, re-raised below, is what Prefect and the operator see.
-            logging.getLogger(__name__).warning(
-                "could not close run %d as crashed: %s", recorder.run_id, bookkeeping
-            )
-        raise
-    runs.finish_run(pipe.engine, recorder.run_id, status=recorder.status,
-                    counts=recorder.counts, warnings=recorder.warnings)
+    except Exception as bookkeeping:  # noqa: BLE001 - the run's own error matters more
+        # Often the same cause (the database went away); the row stays `running` until its
+        # lease runs out, and the original exception, re-raised, is what Prefect and the
+        # operator see.
+        logging.getLogger(__name__).warning(
+            "could not close run %d: %s", recorder.run_id, bookkeeping
+        )

@@ -13,6 +13,7 @@ import multiprocessing.util
 import os
 import resource
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Callable
@@ -41,6 +42,9 @@ class ParseOverMemory(DocumentError):
 def _limit_memory(memory_mb: int) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # Ctrl-C reaches the whole process group; a parser killed by it would be recorded as a
+    # document whose parse crashed. The flow's process decides when its parsers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _TEMP_PREFIX = "unmig-mp-"
@@ -157,3 +161,18 @@ class ParseSandbox:
             self._pool.close()
             self._pool.join()
             self._pool = None
+
+    def stop(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.stop()
+            pool.join(timeout=5)
+
+
+def stop_shared() -> None:
+    """Stop the shared pools now, killing parses in progress (a run told to stop)."""
+    with _shared_lock:
+        sandboxes = list(_shared.values())
+        _shared.clear()
+    for sandbox in sandboxes:
+        sandbox.stop()

@@ -13,3 +13,5 @@ export UNMIG_WORK_POOL="${UNMIG_WORK_POOL:-unmig-process}"
   || "$BIN/prefect" work-pool create "$UNMIG_WORK_POOL" --type process
 "$BIN/prefect" deploy --all --no-prompt
 "$BIN/python" -m flows.alerts
+# The backfill's form refuses an empty request (no start date, no symbol) before a run exists.
+"$BIN/python" -m flows.params

@@ -8,6 +8,9 @@ BIN=.venv/bin
 PORT="${PREFECT_PORT:-4200}"
 export PREFECT_API_URL="http://127.0.0.1:${PORT}/api"
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
+# The server's history (flow runs, logs, artifacts) apart from those of `make run` and `make demo`.
+export PREFECT_HOME="${PREFECT_HOME:-$PWD/data/prefect-serve}"
+mkdir -p "$PREFECT_HOME"
 export UNMIG_PROJECT_DIR="${UNMIG_PROJECT_DIR:-$PWD}"
 export UNMIG_WORK_POOL="${UNMIG_WORK_POOL:-unmig-process}"
 

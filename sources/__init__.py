@@ -10,12 +10,13 @@ from sources.base import Source
 
 
 def open_source(settings: Settings) -> Source:
-    """The source UNMIG_SOURCE names: an http(s) URL opens `DigitalLibrary`, a folder opens
-    `LocalArchive`. A folder that does not exist (or has no `search/` inside) is a ConfigError."""
+    """The source UNMIG_SOURCE names: an http(s) URL opens the Digital Library through its
+    doors (`sources.discovery.LibrarySource`, UNMIG_DISCOVERY), a folder opens `LocalArchive`.
+    A folder that does not exist (or has no `search/` inside) is a ConfigError."""
     if settings.source_is_remote:
-        from sources.undl import DigitalLibrary
+        from sources.discovery import LibrarySource
 
-        return DigitalLibrary(settings)
+        return LibrarySource(settings)
     from sources.archive import LocalArchive
 
     folder = Path(settings.source).expanduser()

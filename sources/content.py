@@ -25,6 +25,28 @@ def check_pdf(url: str, content: bytes, content_type: str | None = None) -> None
     raise BadContent(url, f"not a PDF ({kind}; body starts {head!r})")
 
 
+DOCX_MAGIC = b"PK\x03\x04"  # a .docx is a ZIP package
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the Word 97-2003 .doc (no reader for it here)
+
+
+def check_docx(url: str, content: bytes, content_type: str | None = None) -> None:
+    """Raise BadContent unless `content` is a Word (.docx) package."""
+    if not content:
+        raise BadContent(url, "empty body where a Word document was expected")
+    if content.startswith(DOCX_MAGIC):
+        return
+    if content.startswith(OLE_MAGIC):
+        raise BadContent(url, "a Word 97-2003 .doc, not a .docx: no reader for it")
+    head = content[:40].decode("latin-1").strip()
+    kind = f"Content-Type {content_type}" if content_type else "no Content-Type"
+    raise BadContent(url, f"not a Word document ({kind}; body starts {head!r})")
+
+
+def as_word_request(ods_url: str) -> str:
+    """The same ODS address asking for the Word version (`t=doc`) instead of the PDF."""
+    return ods_url.replace("&t=pdf", "&t=doc")
+
+
 # Headers a web application firewall sets on the answer it gives instead of the resource:
 # AWS WAF (what the Digital Library answers non-browser clients with) and Cloudflare.
 _WAF_HEADERS = ("x-amzn-waf-action", "cf-mitigated")

@@ -40,6 +40,8 @@ class Door(StrEnum):
     SEARCH = "search"  # the library's /search page (MARCXML with of=xm)
     FILES = "files"  # the library's files, /record/<id>/files/<name>
     ODS = "ods"  # the Official Document System, /api/symbol/access
+    OAI = "oai"  # the library's OAI-PMH endpoint, /oai2d (ListRecords, marcxml)
+    API = "api"  # the library's token API, /api/v1/search
 
 
 class BlockedError(NoFileYet):

@@ -25,6 +25,9 @@ from config import Settings
 from sources.records import CatalogRecord
 
 DATE_TAG = "269__a"
+# When the record was created in the library: what the library's own interface sends for its
+# date selector. Discovery of what is new in the library filters on it, not on 269.
+CREATED_FIELD = "creation_date"
 SUBJECT_TAG = "650__a"
 SYMBOL_TAG = "191__a"
 AGENDA_TITLE_TAG = "991__c"
@@ -53,11 +56,12 @@ def subject_clause(subjects: Iterable[str], agenda: Iterable[str] = ()) -> str:
     return f"({' OR '.join(terms)})" if terms else ""
 
 
-def window_clause(since: dt.date | None, until: dt.date | None) -> str:
-    """`269__a:2023-01-01->2023-12-31`; empty for an unbounded window."""
+def window_clause(since: dt.date | None, until: dt.date | None, *, field: str = DATE_TAG) -> str:
+    """`269__a:2023-01-01->2023-12-31` (or on `field`: `creation_date:...`, when the record
+    entered the library); empty for an unbounded window."""
     if since is None and until is None:
         return ""
-    return f"{DATE_TAG}:{(since or _FIRST_DAY).isoformat()}->{(until or _LAST_DAY).isoformat()}"
+    return f"{field}:{(since or _FIRST_DAY).isoformat()}->{(until or _LAST_DAY).isoformat()}"
 
 
 def _exact(value: str) -> str:
@@ -79,11 +83,12 @@ def build_query(
     query_template: str = "",
     agenda: Sequence[str] = (),
     body: str = "",
+    date_field: str = DATE_TAG,
 ) -> str:
     """The `p` expression: the template (or the subject/agenda clause and the body clause) and
-    the date window."""
+    the date window (on the document date, or on `date_field`)."""
     subj = subject_clause(subjects, agenda)
-    window = window_clause(since, until)
+    window = window_clause(since, until, field=date_field)
     if not query_template.strip():
         return " AND ".join(part for part in (subj, body.strip(), window) if part)
     query = (
@@ -111,6 +116,7 @@ def build_search_params(
     body: str = "",
     sort_field: str = SORT_FIELD,
     sort_order: str = "d",
+    date_field: str = DATE_TAG,
 ) -> dict[str, str]:
     """Query-string parameters for one page of the search, latest first.
 
@@ -126,7 +132,7 @@ def build_search_params(
     return {
         "p": build_query(
             subjects=subjects, since=since, until=until, query_template=query_template,
-            agenda=agenda, body=body,
+            agenda=agenda, body=body, date_field=date_field,
         ),
         "of": "xm",
         "rg": str(page_size),

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from urllib.parse import urlencode, urljoin
 
@@ -143,6 +143,10 @@ class DigitalLibrary:
                     seen.add(record.record_id)
                     yield record
 
+    def records(self, params_for: Callable[[int], dict[str, str]]) -> Iterator[CatalogRecord]:
+        """Every record of a `/search` query (`params_for(jrec)`), page by page, each once."""
+        return self._all_pages(params_for)
+
     def search_page(self, params: dict[str, str]) -> SearchPage:
         """One page of `/search` (MARCXML); BadResponse if it cannot be read, BlockedError if
         the search door is shut (a bot challenge, a 403, robots.txt)."""
@@ -161,6 +165,32 @@ class DigitalLibrary:
                 raise BlockedError(resp.url, why, door=door) from None
             raise
 
+    def fetch_xml(
+        self,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        door: Door,
+    ) -> tuple[str, bytes]:
+        """GET an XML answer through this client's transport (allowed hosts, robots.txt, rate
+        limit, retries with Retry-After, size cap): (final URL, body). A shut door (challenge,
+        403, robots.txt, a challenge page instead of XML) is `BlockedError` naming `door`; any
+        other non-200 is `HttpError`. The other doors (OAI-PMH, the API) come in here."""
+        resp, body = self._get(url, params=params, headers=headers,
+                               accept="application/xml,text/xml;q=0.9,*/*;q=0.5", door=door)
+        self._refuse_shut_door(resp, door)
+        if resp.status_code != 200:
+            raise HttpError(resp.url, resp.status_code, resp.reason)
+        if not body.lstrip().startswith(b"<?xml") and (why := challenge_page(body)):
+            self._note_shut(door, why)
+            raise BlockedError(resp.url, why, door=door)
+        return resp.url, body
+
+    def note_shut(self, door: Door, why: str) -> None:
+        """Remember that `door` was shut this run (for `blocked_doors`), e.g. by robots.txt."""
+        self._note_shut(door, why)
+
     def blocked_doors(self) -> dict[str, str]:
         """The doors a bot challenge shut so far (door -> why), for the run's summary."""
         with self._shut_lock:
@@ -169,6 +199,20 @@ class DigitalLibrary:
     def limit_discovery(self, seconds: float) -> None:
         """Page for at most `seconds` more (what is left of the run's discovery budget)."""
         self.budget = DiscoveryBudget(seconds)
+
+    def page_guard(self, label: str, page_size: int) -> PageGuard:
+        """A `PageGuard` for another door's paging loop (OAI-PMH, the API), under the same
+        limits and the same discovery budget as the search's."""
+        return PageGuard(self.limits, page_size=page_size, label=label, budget=self.budget)
+
+    def start_discovery(self) -> None:
+        """A new discovery (or one tried again) starts a fresh account of notes."""
+        self._notes.clear()
+
+    def add_notes(self, notes: Iterable[DiscoveryNote]) -> None:
+        """Notes another door's paging left, for `discovery_notes`."""
+        for note in notes:
+            self._note(note)
 
     def discovery_notes(self) -> list[DiscoveryNote]:
         """What the last search or lookup met that the run must record: paging cut short,
@@ -349,10 +393,12 @@ class DigitalLibrary:
         last_modified: str | None = None,
         door: Door = Door.FILES,
         avoid: frozenset[str] = frozenset(),
+        check: Callable[[str, bytes, str | None], None] = check_pdf,
     ) -> Download:
-        """GET a PDF politely: allowed hosts and robots.txt on every hop, conditional,
-        size-capped, checked. A redirect to a URL in `avoid` (one that already failed) is not
-        followed. A bot challenge or a 403 is `BlockedError` naming `door`."""
+        """GET a PDF (or what `check` accepts: a Word file) politely: allowed hosts and
+        robots.txt on every hop, conditional, size-capped, checked. A redirect to a URL in
+        `avoid` (one that already failed) is not followed. A bot challenge or a 403 is
+        `BlockedError` naming `door`."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -373,7 +419,7 @@ class DigitalLibrary:
         if resp.status_code != 200:
             raise HttpError(final, resp.status_code, resp.reason)
         try:
-            check_pdf(final, content, ctype)
+            check(final, content, ctype)
         except BadContent:
             if why := challenge_page(content):
                 self._note_shut(door, why)

@@ -275,6 +275,10 @@ class IngestRun(Base):
     status: Mapped[str] = mapped_column(sa.String(20))
     counts: Mapped[dict] = mapped_column(JSONType)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # The running process's lease, renewed every few seconds (flows/lease.py).
+    heartbeat_at: Mapped[dt.datetime | None]
+    # Symbols a run was asked for (a symbol backfill) that the library has no record of.
+    not_found: Mapped[list | None] = mapped_column(JSONType)
     # What the run met that an operator must see (flows.recorder): paging cut short, totals
     # that did not match, records that could not be read. NULL or [] when none.
     warnings: Mapped[list | None] = mapped_column(JSONType)
@@ -323,6 +327,20 @@ class HttpValidator(Base):
     etag: Mapped[str | None] = mapped_column(sa.Text)
     last_modified: Mapped[str | None] = mapped_column(sa.Text)
     sha256: Mapped[str] = mapped_column(SHA256)
+    updated_at: Mapped[dt.datetime]
+
+
+class DiscoveryWatermark(Base):
+    """How far discovery has come, per source, on the library's own clock (migration 0002)."""
+
+    __tablename__ = "discovery_watermarks"
+
+    source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    watermark: Mapped[dt.datetime]
+    door: Mapped[str | None] = mapped_column(sa.String(16))
+    run_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ingest_runs.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[dt.datetime]
 
 

@@ -197,3 +197,118 @@ def get_run(engine: Engine, run_id: int) -> RunInfo | None:
     with engine.connect() as conn:
         row = conn.execute(stmt).first()
     return RunInfo(*row) if row else None
+
+
+# --- leases: a run's heartbeat, and closing the runs whose process is gone ---------------------
+
+
+def beat(engine: Engine, run_id: int, *, counts: dict[str, int] | None = None) -> bool:
+    """Renew a running run's lease (and, given, its live counts). False once the run is closed:
+    a run that another process judged abandoned is not brought back to life."""
+    values: dict[str, Any] = {"heartbeat_at": utcnow()}
+    if counts is not None:
+        values["counts"] = dict(counts)
+    with write_transaction(engine) as conn:
+        done = conn.execute(
+            sa.update(IngestRun)
+            .where(IngestRun.id == run_id, IngestRun.status == "running")
+            .values(**values)
+        )
+        return done.rowcount == 1
+
+
+def close_if_running(
+    engine: Engine, run_id: int, *, status: str, error: str,
+    counts: dict[str, int] | None = None, warnings: list[str] | None = None,
+) -> bool:
+    """Close a run that is still `running` (an interrupted or abandoned one); a run its own
+    process already closed keeps what that process said. True if this call closed it."""
+    values: dict[str, Any] = {"finished_at": utcnow(), "status": status, "error": _short(error)}
+    if counts is not None:
+        values["counts"] = dict(counts)
+    if warnings:
+        values["warnings"] = [_short(w) for w in warnings[:MAX_WARNINGS]]
+    with write_transaction(engine) as conn:
+        done = conn.execute(
+            sa.update(IngestRun)
+            .where(IngestRun.id == run_id, IngestRun.status == "running")
+            .values(**values)
+        )
+        return done.rowcount == 1
+
+
+@dataclass(frozen=True)
+class AbandonedRun:
+    id: int
+    flow: str
+    started_at: dt.datetime
+    last_sign_of_life: dt.datetime
+
+
+def close_abandoned(
+    engine: Engine, *, stale_after: dt.timedelta, closed_by: int | None = None
+) -> list[AbandonedRun]:
+    """Close as `abandoned` every `running` run whose lease (its heartbeat, or its start when it
+    never beat) is older than `stale_after`: its process was killed or its machine lost, since a
+    living process renews the lease far more often. Returns the runs closed."""
+    t = IngestRun.__table__
+    last = sa.func.coalesce(t.c.heartbeat_at, t.c.started_at)
+    now = utcnow()
+    with write_transaction(engine) as conn:
+        # One closer at a time; two runs starting together must not both close the same row.
+        advisory_lock(conn, "runs:close-abandoned")
+        rows = conn.execute(
+            sa.select(t.c.id, t.c.flow, t.c.started_at, t.c.heartbeat_at)
+            .where(t.c.status == "running", last < now - stale_after)
+            .order_by(t.c.id)
+        ).all()
+        closed = []
+        for run_id, flow, started_at, heartbeat_at in rows:
+            seen = heartbeat_at or started_at
+            by = f" by run {closed_by}" if closed_by is not None else ""
+            conn.execute(
+                sa.update(IngestRun)
+                .where(t.c.id == run_id, t.c.status == "running")
+                .values(
+                    status="abandoned",
+                    # When it was last known alive, not when somebody noticed.
+                    finished_at=seen,
+                    error=f"abandoned: no heartbeat since {seen:%Y-%m-%d %H:%M:%S} UTC "
+                          f"(its process was killed or its machine lost); closed{by} at "
+                          f"{now:%Y-%m-%d %H:%M:%S} UTC",
+                )
+            )
+            closed.append(AbandonedRun(run_id, flow, started_at, seen))
+        return closed
+
+
+# --- what a run was asked for and the library did not have -------------------------------------
+
+
+def set_not_found(engine: Engine, run_id: int, symbols: list[str]) -> None:
+    with write_transaction(engine) as conn:
+        conn.execute(
+            sa.update(IngestRun).where(IngestRun.id == run_id).values(not_found=list(symbols))
+        )
+
+
+def not_found_of(engine: Engine, run_ids: list[int]) -> dict[int, list[str]]:
+    """The symbols each of `run_ids` was asked for and did not find (runs with none left out)."""
+    if not run_ids:
+        return {}
+    t = IngestRun.__table__
+    stmt = sa.select(t.c.id, t.c.not_found).where(t.c.id.in_(run_ids), t.c.not_found.isnot(None))
+    with engine.connect() as conn:
+        return {run_id: list(found) for run_id, found in conn.execute(stmt) if found}
+
+
+def failures_of_run(engine: Engine, run_id: int) -> list[FailureInfo]:
+    """The failures run `run_id` met (first or again), open or since resolved, newest first."""
+    t = IngestFailure.__table__
+    stmt = (
+        sa.select(*(t.c[name] for name in FailureInfo.__dataclass_fields__))
+        .where(sa.or_(t.c.last_run_id == run_id, t.c.first_run_id == run_id))
+        .order_by(t.c.last_seen_at.desc(), t.c.id.desc())
+    )
+    with engine.connect() as conn:
+        return [FailureInfo(*row) for row in conn.execute(stmt)]

@@ -70,6 +70,9 @@ class ArchiveRecord:
     related: Sequence[tuple[str, str]] = ()  # 993 (ind1, $a)
     links_only: Sequence[str] = ()
     ods_files: Mapping[str, bytes] = field(default_factory=dict)
+    # When the library catalogued the record (999 $b, its earliest cataloguing event): days or
+    # weeks after the document's date. Also its 005 when `modified` is not given.
+    catalogued: dt.datetime | None = None
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -83,7 +86,7 @@ class ArchiveRecord:
 
     def to_marcxml(self, base_url: str = LIBRARY) -> str:
         """The `<record>` element, as the library writes it (MARC as the default namespace)."""
-        modified = self.modified or dt.datetime(2025, 1, 1, 12, 0, 0)
+        modified = self.modified or self.catalogued or dt.datetime(2025, 1, 1, 12, 0, 0)
         out = [f'<record xmlns="{MARC_NS}">']
         out.append('  <controlfield tag="000">00000nam a2200025#a ||||</controlfield>')
         out.append(_control("001", self.record_id))
@@ -106,6 +109,9 @@ class ArchiveRecord:
             size = len(self.files.get(lang, b""))
             out.append(_data("856", [("y", _LANGUAGE_NAMES.get(lang, lang)), ("s", str(size)),
                                      ("u", self.file_url(lang, base_url))], ind1="4"))
+        if self.catalogued is not None:
+            day = self.catalogued.strftime("%Y%m%d")
+            out.append(_data("999", [("a", f"xyz{day}"), ("b", day), ("c", "c")]))
         out.append("</record>")
         return "\n".join(out)
 

@@ -10,11 +10,26 @@ Serves, from an archive laid out as in docs/sources.md (see tests/archive_builde
   856 links are rewritten to point at this server.
 - `GET /record/<id>/files/<name>` and `GET /ods/<name>`: the files, with ETag and
   Last-Modified, answering 304 to a matching If-None-Match / If-Modified-Since.
-- `GET /api/symbol/access?s=SYM&l=en&t=pdf`: the ODS, redirecting (302) to the file, 404 if none.
+- `GET /api/symbol/access?s=SYM&l=en&t=pdf`: the ODS, redirecting (302) to the file, 404 if none;
+  `t=doc` to its Word copy (`ods/<SYM>-EN.docx`) when the archive has one.
   `ods_style` says which address form it understands: "plain" (literal slashes, `l=en`),
   "encoded" (`%2F` in the symbol, the ODS letter `l=E`) or "both" (the default).
 - `GET /robots.txt`: `robots_txt` (default `PERMISSIVE_ROBOTS`; `LIBRARY_ROBOTS` is the one a
   public client quotes for the real library; None answers 404). `server.set_robots(...)`.
+
+- `GET /oai2d?verb=ListRecords&metadataPrefix=marcxml&from=&until=` (and `resumptionToken`),
+  `verb=Identify`: OAI-PMH over the same records, by datestamp (the record's 005), in pages of
+  `oai_page_size` with resumption tokens; `noRecordsMatch`, `badResumptionToken`,
+  `cannotDisseminateFormat` as OAI errors; records `server.delete(...)`d come as deleted headers.
+- `GET /api/v1/search?p=&format=xml&search_id=`: the token API (`Authorization: Token
+  <api_token>`, else 401 JSON), in pages of `api_page_size` through `search_id`, until an empty
+  collection; `<total>`, `<search_id>`, the MARC `<collection>`.
+
+The library's clock: `server.set_clock(t)` hides every record catalogued after `t` (999 $b, or
+its 005) from the search, the API and OAI-PMH, as if not catalogued yet: a document dated before
+a run but catalogued after it. `server.restamp(t, ids)` moves the 005 (and the OAI datestamp)
+of those records (all by default), as the library's bulk edits do, changing nothing else.
+`/search` and the API understand `creation_date:A->B` (when the record was catalogued).
 
 Moods: `server.challenge(search=True, files=True)` answers as the library's firewall does to
 non-browser clients (HTTP 202, `x-amzn-waf-action: challenge`, a script page), on the search,
@@ -45,6 +60,7 @@ Every request is logged (`server.log`, `server.hits(...)`) with the time it arri
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import email.utils
 import fnmatch
 import hashlib
@@ -69,6 +85,7 @@ _M = f"{{{MARC_NS}}}"
 FOREIGN_HOST = "evil.example.org"
 _WINDOW = re.compile(r'269__a:"?(\d{4}-\d{2}-\d{2})"?->"?(\d{4}-\d{2}-\d{2})"?')
 _SYMBOL = re.compile(r'191__a:(?:"([^"]+)"|\[([^\]]+)\])')
+_CREATED = re.compile(r'creation_date:"?(\d{4}-\d{2}-\d{2})"?->"?(\d{4}-\d{2}-\d{2})"?')
 # What the stand-in's robots.txt says unless told otherwise: nothing the tests use is refused.
 PERMISSIVE_ROBOTS = "User-agent: *\nDisallow: /rss\n"
 # The real library's robots.txt as one public client quotes it.
@@ -103,6 +120,8 @@ class Fault(StrEnum):
     DRIP = "drip"  # the normal answer, its body one byte every `hang` seconds
     DRIP_HEADERS = "drip-headers"  # the same from the status line on: headers dripped too
     REDIRECT = "redirect"  # 302 to the rule's `location` (another port, file:///, ...)
+    BUSY = "503-retry-after"  # 503 with Retry-After (OAI-PMH repositories under load)
+    API_LIMIT = "429-json"  # 429, Retry-After, {"error": "Max 100 requests per 5 minutes"}
 
 
 class Paging(StrEnum):
@@ -152,6 +171,9 @@ class _Entry:
     symbols: tuple[str, ...]
     element: ET.Element
     files: dict[str, str]  # language -> URL path
+    stamp: dt.datetime | None = None  # 005: last change, the OAI datestamp
+    created: dt.date | None = None  # earliest 999 $b (catalogued), else the 005's day
+    deleted: bool = False
 
 
 class ReplayServer:
@@ -165,6 +187,9 @@ class ReplayServer:
         hang_seconds: float = 5.0,
         robots_txt: str | None = PERMISSIVE_ROBOTS,
         ods_style: str = "both",
+        oai_page_size: int = 50,
+        api_page_size: int = 50,
+        api_token: str = "test-api-token",
     ) -> None:
         if ods_style not in ("plain", "encoded", "both"):
             raise ValueError(f"ods_style must be plain, encoded or both, got {ods_style!r}")
@@ -173,6 +198,14 @@ class ReplayServer:
         self.hang_seconds = hang_seconds
         self.robots_txt = robots_txt
         self.ods_style = ods_style
+        self.oai_page_size = oai_page_size
+        # True: every resumption token points at the page it came with, so an OAI-PMH client
+        # that trusts the tokens harvests for ever.
+        self.oai_stuck_token = False
+        self.api_page_size = api_page_size
+        self.api_token = api_token
+        self.clock: dt.datetime | None = None  # None: every record is catalogued already
+        self._searches: dict[str, tuple[list[str], int]] = {}  # search_id -> (ids, next offset)
         self.rules: list[Rule] = []
         self.log: list[Logged] = []
         self._chaos: tuple[float, random.Random, tuple[Fault, ...], str, int | str] | None = None
@@ -222,13 +255,14 @@ class ReplayServer:
 
     def settings(self, **overrides: Any) -> Any:
         """`config.Settings` pointing at this server (source and ODS), fast and polite enough
-        for tests: rate 1000/s, timeout 2 s, 3 retries, backoff factor 0.01."""
+        for tests: rate 1000/s (the API's too), timeout 2 s, 3 retries, backoff factor 0.01."""
         from config import load_settings
 
         values: dict[str, Any] = {
             "source": self.url,
             "ods_url": self.url,
             "rate_limit": 1000.0,
+            "api_rate_limit": 1000.0,
             "timeout": 2.0,
             "retries": 3,
             "http_backoff": 0.01,
@@ -304,6 +338,42 @@ class ReplayServer:
                 return
         raise KeyError(record_id)
 
+    def set_clock(self, now: dt.datetime | None) -> None:
+        """The library's "now": records catalogued after it are not visible yet."""
+        with self._lock:
+            self.clock = now
+
+    def restamp(self, at: dt.datetime, ids: list[str] | None = None) -> int:
+        """A bulk edit: the 005 of these records (all by default) becomes `at`; nothing else
+        changes. Returns how many records were touched."""
+        value = at.strftime("%Y%m%d%H%M%S") + ".0"
+        touched = 0
+        with self._lock:
+            for e in self._entries:
+                if ids is not None and e.record_id not in ids:
+                    continue
+                for c in e.element.iter(f"{_M}controlfield"):
+                    if c.get("tag") == "005":
+                        c.text = value
+                e.stamp = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
+                touched += 1
+        return touched
+
+    def delete(self, record_id: str, at: dt.datetime) -> None:
+        """The record is withdrawn: OAI-PMH reports it deleted, the searches no longer find it."""
+        with self._lock:
+            for e in self._entries:
+                if e.record_id == record_id:
+                    e.deleted = True
+                    e.stamp = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
+
+    def _visible(self, *, deleted: bool = False) -> list[_Entry]:
+        with self._lock:
+            now = self.clock.date() if self.clock is not None else None
+            return [e for e in self._entries
+                    if (deleted or not e.deleted)
+                    and (now is None or e.created is None or e.created <= now)]
+
     def set_robots(self, text: str | None) -> None:
         """Serve `text` as /robots.txt from now on (None: 404)."""
         with self._lock:
@@ -365,13 +435,17 @@ class ReplayServer:
                           if c.get("tag") == "001"), "").strip()
         if not record_id:
             return None
-        date, symbols, files = "", [], {}
+        date, symbols, files, catalogued = "", [], {}, []
+        stamp = next((_stamp(c.text) for c in el.iter(f"{_M}controlfield")
+                      if c.get("tag") == "005"), None)
         for df in el.iter(f"{_M}datafield"):
             tag = df.get("tag")
             for sf in df.iter(f"{_M}subfield"):
                 code, text = sf.get("code"), (sf.text or "").strip()
                 if tag == "269" and code == "a" and not date:
                     date = text
+                elif tag == "999" and code == "b" and re.fullmatch(r"\d{8}", text):
+                    catalogued.append(dt.datetime.strptime(text, "%Y%m%d").date())
                 elif tag == "191" and code == "a":
                     symbols.append(text)
                 elif tag == "856" and code == "u":
@@ -381,7 +455,8 @@ class ReplayServer:
                     m = re.search(r"-([A-Za-z]{2})\.pdf$", path)
                     if m:
                         files.setdefault(m.group(1).lower(), path)
-        return _Entry(record_id, date, tuple(symbols), el, files)
+        created = min(catalogued) if catalogued else (stamp.date() if stamp else None)
+        return _Entry(record_id, date, tuple(symbols), el, files, stamp, created)
 
     def _file(self, url_path: str) -> Path | None:
         path = (self.archive / unquote(url_path).lstrip("/")).resolve()
@@ -397,6 +472,10 @@ class ReplayServer:
                              self.robots_txt.encode("utf-8"))
         if path == "/search":
             return self._search(query)
+        if path == "/oai2d":
+            return self._oai(query)
+        if path == "/api/v1/search":
+            return self._api(query, headers)
         if path.startswith("/record/") or path.startswith("/ods/"):
             return self._serve_file(path, headers)
         if path == "/api/symbol/access":
@@ -408,13 +487,7 @@ class ReplayServer:
             return _Response(200, {"Content-Type": "text/html"}, b"<html>search page</html>")
         if self._paging is not None:
             return self._hostile_page(query)
-        p = query.get("p", "")
-        results = self._entries
-        if m := _WINDOW.search(p):
-            since, until = m.groups()
-            results = [e for e in results if e.date and since <= e.date[:10] <= until]
-        if wanted := {(a or b).casefold() for a, b in _SYMBOL.findall(p)}:
-            results = [e for e in results if any(s.casefold() in wanted for s in e.symbols)]
+        results = self._matching(query.get("p", ""))
         rg = min(max(int(query.get("rg", "10") or 10), 1), self.max_page_size)
         jrec = max(int(query.get("jrec", "1") or 1), 1)
         page = results[jrec - 1 : jrec - 1 + rg]
@@ -455,6 +528,101 @@ class ReplayServer:
         ).encode("utf-8")
         return _Response(200, {"Content-Type": "application/xml; charset=utf-8"}, body)
 
+    def _matching(self, p: str) -> list[_Entry]:
+        """The visible records a search expression selects: its 269 window, its
+        `creation_date` window, its symbols (subject clauses are ignored on purpose)."""
+        results = self._visible()
+        if m := _WINDOW.search(p):
+            since, until = m.groups()
+            results = [e for e in results if e.date and since <= e.date[:10] <= until]
+        if m := _CREATED.search(p):
+            since, until = (dt.date.fromisoformat(v) for v in m.groups())
+            results = [e for e in results if e.created and since <= e.created <= until]
+        if wanted := {(a or b).casefold() for a, b in _SYMBOL.findall(p)}:
+            results = [e for e in results if any(s.casefold() in wanted for s in e.symbols)]
+        return results
+
+    # -- OAI-PMH ----------------------------------------------------------------------------
+
+    def _oai(self, query: dict[str, str]) -> _Response:
+        verb = query.get("verb", "")
+        if verb == "Identify":
+            return _oai_answer(query, "<Identify><repositoryName>UN Digital Library stand-in"
+                               "</repositoryName><baseURL>" + self.url + "/oai2d</baseURL>"
+                               "<protocolVersion>2.0</protocolVersion>"
+                               "<earliestDatestamp>1945-01-01T00:00:00Z</earliestDatestamp>"
+                               "<deletedRecord>persistent</deletedRecord>"
+                               "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity></Identify>")
+        if verb != "ListRecords":
+            return _oai_error(query, "badVerb", f"verb {verb!r} not supported here")
+        if token := query.get("resumptionToken"):
+            m = re.fullmatch(r"rt(\d+)\|([\d-]*)\|([\d-]*)", token)
+            if m is None:
+                return _oai_error(query, "badResumptionToken", "unknown or expired token")
+            offset, since, until = int(m.group(1)), m.group(2), m.group(3)
+        else:
+            if query.get("metadataPrefix") != "marcxml":
+                return _oai_error(query, "cannotDisseminateFormat",
+                                  f"{query.get('metadataPrefix')!r} is not offered")
+            offset, since, until = 0, query.get("from", "")[:10], query.get("until", "")[:10]
+        chosen = [
+            e for e in self._visible(deleted=True)
+            if e.stamp is not None
+            and (not since or e.stamp.date().isoformat() >= since)
+            and (not until or e.stamp.date().isoformat() <= until)
+        ]
+        chosen.sort(key=lambda e: (e.stamp, e.record_id))
+        if not chosen:
+            return _oai_error(query, "noRecordsMatch", "no records in this range")
+        page = chosen[offset : offset + self.oai_page_size]
+        parts = ["<ListRecords>"]
+        for e in page:
+            assert e.stamp is not None
+            stamp = e.stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            status = ' status="deleted"' if e.deleted else ""
+            parts.append(f"<record><header{status}><identifier>oai:digitallibrary.un.org:"
+                         f"{e.record_id}</identifier><datestamp>{stamp}</datestamp></header>")
+            if not e.deleted:
+                parts.append(f"<metadata>{_as_library_writes(e.element)}</metadata>")
+            parts.append("</record>")
+        nxt = offset + len(page)
+        token = f"rt{nxt}|{since}|{until}" if nxt < len(chosen) else ""
+        if self.oai_stuck_token:
+            token = f"rt{offset}|{since}|{until}"
+        parts.append(f'<resumptionToken completeListSize="{len(chosen)}" cursor="{offset}">'
+                     f"{token}</resumptionToken></ListRecords>")
+        return _oai_answer(query, "".join(parts))
+
+    # -- the token API ----------------------------------------------------------------------
+
+    def _api(self, query: dict[str, str], headers: dict[str, str]) -> _Response:
+        if headers.get("authorization", "") != f"Token {self.api_token}":
+            return _Response(401, {"Content-Type": "application/json"},
+                             b'{"error": "Invalid or missing API token"}')
+        search_id = query.get("search_id", "")
+        with self._lock:
+            known = self._searches.get(search_id) if search_id else None
+        if search_id and known is None:
+            return _Response(400, {"Content-Type": "application/json"},
+                             b'{"error": "Unknown search_id"}')
+        if known is None:
+            ids = [e.record_id for e in self._matching(query.get("p", ""))]
+            search_id = hashlib.sha256(f"{len(self._searches)}{ids}".encode()).hexdigest()[:16]
+            known = (ids, 0)
+        ids, offset = known
+        page_ids = ids[offset : offset + self.api_page_size]
+        with self._lock:
+            self._searches[search_id] = (ids, offset + len(page_ids))
+            by_id = {e.record_id: e for e in self._entries}
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<response>'
+            f"<total>{len(ids)}</total><search_id>{search_id}</search_id>"
+            f'<collection xmlns="{MARC_NS}">'
+            + "".join(_as_library_writes(by_id[i].element) for i in page_ids)
+            + "</collection></response>"
+        ).encode("utf-8")
+        return _Response(200, {"Content-Type": "application/xml; charset=utf-8"}, body)
+
     def _serve_file(self, path: str, headers: dict[str, str]) -> _Response:
         file = self._file(path)
         if file is None:
@@ -472,7 +640,9 @@ class ReplayServer:
             with contextlib.suppress(TypeError, ValueError):
                 if email.utils.parsedate_to_datetime(ims).timestamp() >= mtime:
                     return _Response(304, validators)
-        return _Response(200, {"Content-Type": "application/pdf", **validators}, content)
+        kind = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                if path.endswith(".docx") else "application/pdf")
+        return _Response(200, {"Content-Type": kind, **validators}, content)
 
     def _ods(self, query: dict[str, str], raw_query: str = "") -> _Response:
         encoded = "%2f" in raw_query.lower()
@@ -483,11 +653,15 @@ class ReplayServer:
             return _Response(404, {"Content-Type": "application/json"}, b'{"error":"not found"}')
         symbol = query.get("s", "").casefold()
         lang = _ODS_LETTERS.get(query.get("l", "en"), query.get("l", "en").lower())
-        name = f"{query.get('s', '').replace('/', '_')}-{lang.upper()}.pdf"
+        # t=doc asks for the Word version: the ODS's own .docx copy, if it has one.
+        ext = "docx" if query.get("t") == "doc" else "pdf"
+        name = f"{query.get('s', '').replace('/', '_')}-{lang.upper()}.{ext}"
         # The ODS's own copy first (the real ODS serves its files, not the library's); a record
         # with no such copy is served from its link, as a mirror pointing home would.
         if self._file(f"/ods/{name}") is not None:
             return _Response(302, {"Location": f"/ods/{name}"})
+        if ext != "pdf":
+            return _Response(404, {"Content-Type": "application/json"}, b'{"error":"not found"}')
         for e in self._entries:
             if symbol in (s.casefold() for s in e.symbols):
                 link = e.files.get(lang)
@@ -497,6 +671,29 @@ class ReplayServer:
 
 
 _NS0 = re.compile(r"(</?)ns0:")
+_OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+
+
+def _stamp(text: str | None) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime((text or "")[:14], "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def _oai_answer(query: dict[str, str], inner: str) -> _Response:
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    attrs = "".join(f' {k}="{v}"' for k, v in query.items() if k.isalpha())
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<OAI-PMH xmlns="{_OAI_NS}"><responseDate>{now}</responseDate>'
+        f"<request{attrs}>/oai2d</request>{inner}</OAI-PMH>"
+    ).encode()
+    return _Response(200, {"Content-Type": "text/xml; charset=utf-8"}, body)
+
+
+def _oai_error(query: dict[str, str], code: str, text: str) -> _Response:
+    return _oai_answer(query, f'<error code="{code}">{text}</error>')
 
 
 def _invented(i: int) -> str:
@@ -584,6 +781,15 @@ class _Handler(BaseHTTPRequestHandler):
             log(429, len(html))
             self._send(_Response(429, {"Retry-After": str(rule.retry_after),
                                        "Content-Type": "text/html"}, html))
+        elif fault is Fault.BUSY:
+            log(503, len(html))
+            self._send(_Response(503, {"Retry-After": str(rule.retry_after),
+                                       "Content-Type": "text/html"}, html))
+        elif fault is Fault.API_LIMIT:
+            body = b'{"error": "Max 100 requests per 5 minutes"}'
+            log(429, len(body))
+            self._send(_Response(429, {"Retry-After": str(rule.retry_after),
+                                       "Content-Type": "application/json"}, body))
         elif fault in (Fault.ERROR_500, Fault.ERROR_503):
             code = int(fault.value)
             log(code, len(html))

@@ -52,3 +52,30 @@ def test_month_chunks_leap_year_and_single_day() -> None:
     ]
     with pytest.raises(ValueError):
         month_chunks(D(2024, 2, 2), D(2024, 2, 1))
+
+
+def test_library_window_starts_before_the_watermark_and_stays_open() -> None:
+    from flows.windows import LIBRARY, library_window
+
+    w = library_window(watermark=dt.datetime(2023, 11, 13, 8, tzinfo=dt.UTC), overlap_days=3)
+    assert w == Window(D(2023, 11, 10), None, LIBRARY)
+    assert str(w) == "new in the library 2023-11-10 to now"
+
+
+def test_discovery_lines_name_the_door_the_shut_ones_and_the_overrides() -> None:
+    from flows.summary import discovery_lines, summary_markdown
+
+    lines = discovery_lines(
+        [("new in the library 2023-11-10 to now",
+          {"door": "api", "high_water": "2023-11-15T10:00:00+00:00",
+           "blocked": {"oai": "bot challenge (HTTP 202)", "files": "bot challenge"}})],
+        ["robots.txt ignored (UNMIG_IGNORE_ROBOTS)"],
+    )
+    assert lines == [
+        "new in the library 2023-11-10 to now: found through the api door, newest library "
+        "stamp 2023-11-15T10:00:00+00:00; shut: oai: bot challenge (HTTP 202); files: bot "
+        "challenge",
+        "override: robots.txt ignored (UNMIG_IGNORE_ROBOTS)",
+    ]
+    text = summary_markdown({"discovered": 1}, window="w", run_id=1, notes=lines)
+    assert "### Doors" in text and "- override: robots.txt ignored" in text

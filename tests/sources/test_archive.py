@@ -13,6 +13,7 @@ from config.settings import ConfigError
 from sources import open_source
 from sources.archive import LocalArchive
 from sources.base import Source
+from sources.discovery import LibrarySource
 from sources.errors import BadContent, NoFileYet, TooLarge
 from sources.records import CatalogRecord, FileLink
 from sources.undl import DigitalLibrary
@@ -121,7 +122,8 @@ def test_real_answer_as_an_archive(tmp_path: Path, marcxml_fixture: Path) -> Non
 
 def test_open_source(archive: Path, tmp_path: Path) -> None:
     remote = open_source(load_settings(source="https://digitallibrary.un.org"))
-    assert isinstance(remote, DigitalLibrary) and isinstance(remote, Source)
+    assert isinstance(remote, LibrarySource) and isinstance(remote, Source)
+    assert isinstance(remote.library, DigitalLibrary)
     local = open_source(load_settings(source=str(archive)))
     assert isinstance(local, LocalArchive) and isinstance(local, Source)
     with pytest.raises(ConfigError, match="no such folder"):

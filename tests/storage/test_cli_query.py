@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 import cli.query  # noqa: F401 - registers the commands
 from cli.app import app
-from storage import catalog, runs
+from storage import catalog, discovery, runs
 from storage.db import head_revision, make_engine
 from tests.storage.factories import BASE_TEXTS, SYMBOL, T0, load, make_doc, make_record
 
@@ -43,6 +43,9 @@ def _fill(url: str) -> None:
     )
     runs.finish_run(eng, rid, status="completed", counts={"new": 1, "updated": 1, "failed": 1},
                     warnings=["search: the server served 300 records but reported 10"])
+    discovery.advance_watermark(eng, "https://digitallibrary.un.org",
+                                dt.datetime(2023, 11, 15, 10, tzinfo=dt.UTC), door="oai",
+                                run_id=rid)
     eng.dispose()
 
 
@@ -88,6 +91,8 @@ def test_commands(cli_env: str) -> None:
         "current_documents",
         "1 document,",
         "2 versions in all",
+        "watermark  2023-11-15 10:00",
+        "through the oai door",
     ):
         assert expected in r.output
     assert "password" not in r.output
