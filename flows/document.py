@@ -243,6 +243,7 @@ def ingest_document(
     return parse_and_load(
         pipe, record, language, content,
         source_url=download.url, source_sha256=sha256, fetched_at=fetched_at, run_id=run_id,
+        origin=download.origin,
     )
 
 
@@ -256,10 +257,12 @@ def parse_and_load(
     source_sha256: str,
     fetched_at: dt.datetime,
     run_id: int | None,
+    origin: str = "",
 ) -> Outcome:
     symbol = record.symbol
     try:
-        parsed = pipe.parser.parse(content, filename=source_url, language=language)
+        # A parse error names the file a local archive read, else the URL downloaded.
+        parsed = pipe.parser.parse(content, filename=origin or source_url, language=language)
     except Exception as exc:  # a DocumentError, or a parser bug: either way this file only
         raise StageError(Stage.PARSE, exc, transient=False) from exc
 

@@ -135,11 +135,11 @@ class LocalArchive:
         size = path.stat().st_size
         cap = self.settings.max_download_bytes
         if size > cap:
-            raise TooLarge(url, f"{path} is {size} bytes, over the cap of {cap} bytes")
+            raise TooLarge(str(path), f"{size} bytes, over the cap of {cap} bytes")
         try:
             content = path.read_bytes()
         except OSError as exc:
-            raise FetchError(url, f"cannot read {path}: {exc}") from exc
+            raise FetchError(str(path), f"cannot read: {exc}") from exc
         digest = sha256_hex(content)
         tag = f'"{digest}"'
         modified = email.utils.formatdate(path.stat().st_mtime, usegmt=True)
@@ -148,10 +148,10 @@ class LocalArchive:
         if (etag and etag == tag) or (not etag and last_modified and last_modified == modified):
             return Download(
                 url=url, content=b"", sha256="", content_type="application/pdf", etag=tag,
-                last_modified=modified, not_modified=True, headers=headers,
+                last_modified=modified, not_modified=True, headers=headers, origin=str(path),
             )
-        check_pdf(url, content)
+        check_pdf(str(path), content)  # an error names the archive's file, not the URL it mimics
         return Download(
             url=url, content=content, sha256=digest, content_type="application/pdf", etag=tag,
-            last_modified=modified, headers=headers,
+            last_modified=modified, headers=headers, origin=str(path),
         )

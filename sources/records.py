@@ -70,3 +70,4 @@ class Download:
     last_modified: str | None = None
     not_modified: bool = False  # 304: content is empty (b"") and sha256 is ""; use the stored copy
     headers: dict[str, str] = field(default_factory=dict)
+    origin: str = ""  # the file the bytes were read from (a local archive); "" for a download
