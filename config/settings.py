@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     )
     parse_timeout: float = Field(300.0, gt=0, description="Seconds one document may parse.")
     parse_memory_mb: int = Field(2048, ge=128)
+    fanout: Literal["auto", "off"] = Field(
+        "auto",
+        description="Backfill and reprocess chunks as flow runs on the work pool's workers "
+        "(auto: when a Prefect server has the chunk deployment and a worker online); off: "
+        "in the run's own process.",
+    )
 
     _split = field_validator("languages", "subjects", "agenda", "allowed_hosts", mode="before")(
         lambda cls, v: _split_csv(v)

@@ -15,7 +15,8 @@ The state is what an operator's automation sees, so it tells the truth:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,14 +44,22 @@ class RunRecorder:
     run_id: int
     discovered: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
+    # Counts tallied by other flow runs (a fanned-out chunk's own run), added to this run's.
+    carried: Counter[str] = field(default_factory=Counter)
 
     def add(self, outcomes: Iterable[Outcome], *, discovered: int = 0) -> None:
         self.discovered += discovered
         self.outcomes.extend(outcomes)
 
+    def add_counts(self, counts: Mapping[str, int]) -> None:
+        self.carried.update({k: int(v) for k, v in counts.items()})
+
     @property
     def counts(self) -> dict[str, int]:
-        return tally(self.outcomes, discovered=self.discovered)
+        counts = tally(self.outcomes, discovered=self.discovered)
+        for key, value in self.carried.items():
+            counts[key] = counts.get(key, 0) + value
+        return counts
 
     @property
     def status(self) -> str:

@@ -16,8 +16,10 @@ def tally(outcomes: Iterable[Outcome], *, discovered: int) -> dict[str, int]:
 
 
 def run_status(counts: dict[str, int]) -> str:
-    """'completed' when every document ended well, 'partial' when some failed."""
-    return "partial" if counts.get(Status.FAILED.value, 0) else "completed"
+    """'completed' when every document ended well, 'partial' when some failed (or, for a run
+    fanned out over workers, some of its chunks did)."""
+    failed = counts.get(Status.FAILED.value, 0) or counts.get("chunks_failed", 0)
+    return "partial" if failed else "completed"
 
 
 def summary_table(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:

@@ -13,3 +13,5 @@ export UNMIG_WORK_POOL="${UNMIG_WORK_POOL:-unmig-process}"
   || "$BIN/prefect" work-pool create "$UNMIG_WORK_POOL" --type process
 "$BIN/prefect" deploy --all --no-prompt
 "$BIN/python" -m flows.alerts
+# One rate limit per library host, shared by every worker (flows/politeness.py).
+"$BIN/python" -m flows.politeness

@@ -1,0 +1,194 @@
+"""A backfill shared by two workers, end to end: a real Prefect server with prefect.yaml
+deployed, two `prefect worker start` processes on the pool, PostgreSQL, and the stand-in
+library. The backfill of six months fans out to six chunk flow runs; both workers take some;
+the database ends as a single in-process run leaves it; and the library sees no more than the
+configured rate from all the processes together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from storage.db import upgrade_database
+from tests.archive_builder import ArchiveRecord, build_archive
+from tests.conftest import new_postgres_database
+from tests.flows.prefect_server import BIN, REPO, PrefectServer, wait_for
+from tests.pdfgen import make_corpus, render_pdf
+from tests.replay_server import ReplayServer
+
+pytestmark = [pytest.mark.prefect, pytest.mark.postgres]
+
+RATE = 5.0  # requests per second to the stand-in, for the whole cluster
+MONTHS = 6
+
+
+def _archive(folder: Path) -> Path:
+    """Two small documents a month, January to June 2024."""
+    specs = make_corpus(2 * MONTHS, pages=1, seed=11)
+    records = [
+        ArchiveRecord(f"5{i:02d}", spec.symbol, title=spec.title,
+                      date=dt.date(2024, 1 + i // 2, 3 + 10 * (i % 2)),
+                      subjects=["INTERNATIONAL MIGRATION"], files={"en": render_pdf(spec)})
+        for i, spec in enumerate(specs)
+    ]
+    return build_archive(folder, records, page_size=5)
+
+
+@contextmanager
+def _worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "prefect"), "worker", "start", "--pool", env["UNMIG_WORK_POOL"],
+             "--limit", "3"],
+            # INFO: the worker names each flow run it submits (the test reads which it took).
+            env={**env, "PREFECT_LOGGING_LEVEL": "INFO"}, cwd=REPO, stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _snapshot(url: str) -> tuple[list[tuple], list[tuple]]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            docs = [tuple(r) for r in conn.execute(sa.text(
+                "select symbol, language, version, source_sha256, paragraph_count "
+                "from current_documents order by symbol, language"))]
+            paras = [tuple(r) for r in conn.execute(sa.text(
+                "select symbol, language, position, number, text from current_paragraphs "
+                "order by symbol, language, position"))]
+    finally:
+        engine.dispose()
+    return docs, paras
+
+
+def _rows(url: str, sql: str) -> list[tuple]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
+
+
+def _most_in_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while t - times[lo] > window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+def test_backfill_fans_out_over_two_workers(
+    deployed: PrefectServer, postgres_available: str, tmp_path: Path
+) -> None:
+    archive = _archive(tmp_path / "archive")
+    with ExitStack() as stack, ReplayServer(archive) as library:
+        urls = {}
+        for name in ("single", "fanout"):
+            url, drop = new_postgres_database(postgres_available)
+            stack.callback(drop)
+            upgrade_database(url)
+            urls[name] = url
+        env = {
+            **deployed.env,
+            "UNMIG_DATABASE_URL": urls["fanout"],
+            "UNMIG_FILE_STORE": str(tmp_path / "shared-files"),  # one store for both workers
+            "UNMIG_SOURCE": library.url,
+            "UNMIG_ODS_URL": library.url,
+            "UNMIG_LANGUAGES": "en",
+            "UNMIG_RATE_LIMIT": str(RATE),
+            "UNMIG_TIMEOUT": "5",
+            "UNMIG_RETRIES": "2",
+            "UNMIG_HTTP_BACKOFF": "0.01",
+            "UNMIG_PARSE_WORKERS": "0",
+            "UNMIG_CONTACT": "tests@example.org",
+        }
+        # The same backfill in one process, the command line's way (no worker takes part).
+        single = {**env, "UNMIG_DATABASE_URL": urls["single"], "UNMIG_FANOUT": "off",
+                  "UNMIG_FILE_STORE": str(tmp_path / "single-files")}
+        deployed.run("unmig", "backfill", "--start", "2024-01-01", "--end", "2024-06-30",
+                     env=single)
+        library.reset_log()
+
+        logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
+        workers = [stack.enter_context(_worker(env, log)) for log in logs]
+        client = deployed.client()
+
+        def both_online() -> bool:
+            found = client.post(f"/work_pools/{env['UNMIG_WORK_POOL']}/workers/filter",
+                                json={}).json()
+            return sum(w["status"] == "ONLINE" for w in found) >= 2
+
+        wait_for(both_online, 120, "two workers online", workers[0])
+        deployment = client.get("/deployments/name/backfill/backfill").json()
+        parent = client.post(
+            f"/deployments/{deployment['id']}/create_flow_run",
+            json={"parameters": {"start": "2024-01-01", "end": "2024-06-30"}},
+        ).json()
+        assert "id" in parent, (deployment, parent)
+
+        def finished() -> dict | None:
+            state = client.get(f"/flow_runs/{parent['id']}").json()["state"]
+            return state if state["type"] in ("COMPLETED", "FAILED", "CRASHED") else None
+
+        def tails() -> str:
+            return "\n".join(log.read_text(errors="replace")[-3000:] for log in logs)
+
+        state = wait_for(finished, 300, "the fanned-out backfill", workers[0], explain=tails)
+        assert (state["type"], state["name"]) == ("COMPLETED", "Completed"), (state, tails())
+
+        chunk_deployment = client.get("/deployments/name/backfill-chunk/chunk").json()
+        children = client.post("/flow_runs/filter", json={
+            "deployments": {"id": {"any_": [chunk_deployment["id"]]}},
+        }).json()
+        # Six child runs, one a month, all completed.
+        assert sorted(c["name"] for c in children) == [
+            f"2024-{m:02d}-01..2024-{m:02d}-{d}"
+            for m, d in zip(range(1, 7), ("31", "29", "31", "30", "31", "30"), strict=True)
+        ]
+        assert {c["state"]["type"] for c in children} == {"COMPLETED"}
+        # Both workers ran some of them (a flow run's process writes to its worker's output).
+        ran = re.compile(r"View at \S+/flow-run/([0-9a-f-]{36})")
+        taken = [set(ran.findall(log.read_text(errors="replace"))) & {c["id"] for c in children}
+                 for log in logs]
+        assert all(taken) and taken[0].isdisjoint(taken[1]), (taken, tails())
+
+        # The workers made the library host's rate limit on first use (flows/politeness.py).
+        limit = client.get("/v2/concurrency_limits/unmig-rate-127.0.0.1").json()
+        assert (limit.get("limit"), limit.get("slot_decay_per_second")) == (1, RATE), limit
+
+        # The database ends as the single-process run left it.
+        fan_docs, fan_paras = _snapshot(urls["fanout"])
+        assert (fan_docs, fan_paras) == _snapshot(urls["single"])
+        assert len(fan_docs) == 2 * MONTHS and fan_paras
+        chunk_rows = _rows(urls["fanout"], "select status from ingest_runs where flow = "
+                                           "'backfill-chunk'")
+        assert sorted(chunk_rows) == [("completed",)] * MONTHS
+        [(status, counts)] = _rows(urls["fanout"], "select status, counts from ingest_runs "
+                                                   "where flow = 'backfill'")
+        assert status == "completed"
+        assert (counts["new"], counts["chunks"], counts["chunks_failed"]) == (2 * MONTHS, 6, 0)
+
+    # The stand-in saw the cluster's rate, not each process's: one slot per 1/RATE seconds
+    # from the server, give or take the network time between a slot and its request.
+    times = [e.at for e in library.log]
+    assert len(times) >= 3 * MONTHS  # robots.txt, search and files from the chunks
+    for window in (1.0, 2.0, 4.0):
+        assert _most_in_window(times, window) <= RATE * window + 2, (window, sorted(times))
