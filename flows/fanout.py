@@ -31,6 +31,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -78,6 +79,53 @@ class ChunkResult:
 
 
 # --- where to run ---------------------------------------------------------------------------
+
+# File systems where SQLite's locks and WAL shared memory do not hold between machines.
+NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "smbfs", "9p", "afs",
+                                 "ceph", "glusterfs", "lustre", "fuse.sshfs", "fuse.s3fs",
+                                 "fuse.gcsfuse", "fuse.rclone", "davfs", "fuse.glusterfs"})
+
+
+class UnsafeDatabase(RuntimeError):
+    """A database the workers of a fan-out cannot share safely."""
+
+
+def filesystem_type(path: Path, mounts: str) -> str:
+    """The type of the file system holding `path`, from /proc/mounts text (longest mount
+    point that contains it)."""
+    best, kind = -1, ""
+    resolved = str(path.resolve())
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = resolved == point or resolved.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > best:
+            best, kind = len(point), fields[2]
+    return kind
+
+
+def check_shared_database(url: str, mounts_file: Path = Path("/proc/mounts")) -> None:
+    """Refuse a SQLite file on a network file system: workers on several machines would each
+    take SQLite's locks on their own machine and could corrupt it. Several workers on one
+    machine share a local SQLite file safely (WAL, BEGIN IMMEDIATE, a 30 s busy timeout; see
+    tests/storage/test_concurrency.py); PostgreSQL is the database for several machines."""
+    from storage.db import normalize_url
+
+    u = normalize_url(url)
+    if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
+        return
+    if not mounts_file.is_file():
+        return
+    folder = Path(u.database).expanduser().parent
+    kind = filesystem_type(folder, mounts_file.read_text(errors="replace"))
+    if kind in NETWORK_FILESYSTEMS:
+        raise UnsafeDatabase(
+            f"the SQLite database {u.database} is on a {kind} file system, which several "
+            "workers cannot share safely: set UNMIG_DATABASE_URL to PostgreSQL for workers on "
+            "more than one machine (docs/scaling.md), or UNMIG_FANOUT=off"
+        )
 
 
 def workers_for(deployment: str, settings: Settings) -> bool:
@@ -172,6 +220,7 @@ def _key(kind: str, parameters: dict[str, Any]) -> str:
 def _tally(flow_name: str, settings: Settings, parameters: dict[str, Any],
            chunks: list[Chunk], deployment: str, label: str) -> dict[str, int] | State:
     """The parent's body: skip complete chunks, run the rest on the workers, record the tally."""
+    check_shared_database(settings.database_url)
     pipe = open_pipeline(settings)
     try:
         pipe.files.remove_stale_temporaries()
@@ -265,6 +314,7 @@ def backfill_chunk(
     from flows.tasks import discover
 
     settings = _settings(source, languages)
+    check_shared_database(settings.database_url)
     pipe = open_pipeline(settings)
     params = {"key": key, "chunk": chunk, "since": since, "until": until, "symbols": symbols,
               "languages": settings.languages, "force": force, "source": settings.source}
@@ -316,6 +366,7 @@ def reprocess_chunk(items: list[list[str]], key: str, chunk: str) -> dict[str, i
         chunk: This batch's name within the parent.
     """
     settings = load_settings()
+    check_shared_database(settings.database_url)
     pipe = open_pipeline(settings)
     wanted = {(s, lang) for s, lang in items}
     try:
