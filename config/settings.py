@@ -131,6 +131,9 @@ class Settings(BaseSettings):
         "(auto: when a Prefect server has the chunk deployment and a worker online); off: "
         "in the run's own process.",
     )
+    reprocess_batch: int = Field(
+        200, ge=1, le=100_000, description="Stale versions per chunk of a reprocess on workers."
+    )
 
     _split = field_validator("languages", "subjects", "agenda", "allowed_hosts", mode="before")(
         lambda cls, v: _split_csv(v)

@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 
 BACKFILL_CHUNK = "backfill-chunk/chunk"
 REPROCESS_CHUNK = "reprocess-chunk/chunk"
-REPROCESS_BATCH = 200  # stale versions per chunk: minutes of parsing, not hours
 POLL_SECONDS = 2.0
 CRASH_RESUBMITS = 1
 
@@ -331,7 +330,7 @@ def backfill_chunk(
 
 
 def reprocess_chunks(stale: Sequence[versions.StaleVersion], parser_version: str,
-                     batch: int = REPROCESS_BATCH) -> list[Chunk]:
+                     batch: int) -> list[Chunk]:
     items = [[s.symbol, s.language] for s in stale]
     key = _key("reprocess", {"parser": parser_version,
                              "items": hashlib.sha256(json.dumps(items).encode()).hexdigest()})
@@ -350,7 +349,7 @@ def reprocess_on_workers(settings: Settings, limit: int | None) -> dict[str, int
         stale = versions.stale_versions(engine, PARSER_VERSION)[:limit]
     finally:
         engine.dispose()
-    chunks = reprocess_chunks(stale, PARSER_VERSION)
+    chunks = reprocess_chunks(stale, PARSER_VERSION, settings.reprocess_batch)
     return _tally("reprocess", settings, {"limit": limit}, chunks, REPROCESS_CHUNK,
                   f"parser {PARSER_VERSION}")
 

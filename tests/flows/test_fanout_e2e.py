@@ -1,16 +1,19 @@
 """A backfill shared by two workers, end to end: a real Prefect server with prefect.yaml
 deployed, two `prefect worker start` processes on the pool, PostgreSQL, and the stand-in
 library. The backfill of six months fans out to six chunk flow runs; both workers take some;
-the database ends as a single in-process run leaves it; and the library sees no more than the
-configured rate from all the processes together."""
+one chunk's process is SIGKILLed mid-download and its chunk runs again; the database ends as a
+single in-process run leaves it; the library sees no more than the configured rate from all
+the processes together; and the same backfill run again skips every chunk."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from tests.archive_builder import ArchiveRecord, build_archive
 from tests.conftest import new_postgres_database
 from tests.flows.prefect_server import BIN, REPO, PrefectServer, wait_for
 from tests.pdfgen import make_corpus, render_pdf
-from tests.replay_server import ReplayServer
+from tests.replay_server import Fault, ReplayServer
 
 # 60-130 s here (a server, two workers, seven flow-run processes on two busy cores): soak.
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres, pytest.mark.soak]
@@ -150,33 +153,53 @@ def test_backfill_fans_out_over_two_workers(
             return sum(w["status"] == "ONLINE" for w in found) >= 2
 
         wait_for(both_online, 120, "two workers online", workers[0])
+        # March's first file hangs once: its chunk is caught mid-download and its process
+        # SIGKILLed; the worker reports the flow run Crashed and the parent submits it again.
+        library.fail("/record/504/files/*", Fault.HANG, times=1, hang=30)
         deployment = client.get("/deployments/name/backfill/backfill").json()
-        parent = _post(client, f"/deployments/{deployment['id']}/create_flow_run",
-                       {"parameters": {"start": "2024-01-01", "end": "2024-06-30"}})
+        chunk_deployment = client.get("/deployments/name/backfill-chunk/chunk").json()
+        backfill = {"parameters": {"start": "2024-01-01", "end": "2024-06-30"}}
+        parent = _post(client, f"/deployments/{deployment['id']}/create_flow_run", backfill)
 
-        def finished() -> dict | None:
-            state = client.get(f"/flow_runs/{parent['id']}").json()["state"]
-            return state if state["type"] in ("COMPLETED", "FAILED", "CRASHED") else None
+        def children() -> list[dict]:
+            return _post(client, "/flow_runs/filter", {
+                "deployments": {"id": {"any_": [chunk_deployment["id"]]}},
+            })
+
+        def march_stuck() -> dict | None:
+            if not library.hits("/record/504/files/*"):
+                return None
+            return next((c for c in children() if c["name"].startswith("2024-03")
+                         and c["state"]["type"] == "RUNNING" and c["infrastructure_pid"]), None)
 
         def tails() -> str:
             return "\n".join(log.read_text(errors="replace")[-3000:] for log in logs)
 
-        state = wait_for(finished, 300, "the fanned-out backfill", workers[0], explain=tails)
+        march = wait_for(march_stuck, 240, "March's chunk mid-download", workers[0],
+                         explain=tails)
+        os.kill(int(march["infrastructure_pid"].rsplit(":", 1)[-1]), signal.SIGKILL)
+
+        def finished(flow_run_id: str) -> Callable[[], dict | None]:
+            def state() -> dict | None:
+                found = client.get(f"/flow_runs/{flow_run_id}").json()["state"]
+                return found if found["type"] in ("COMPLETED", "FAILED", "CRASHED") else None
+            return state
+
+        state = wait_for(finished(parent["id"]), 300, "the fanned-out backfill", workers[0],
+                         explain=tails)
         assert (state["type"], state["name"]) == ("COMPLETED", "Completed"), (state, tails())
 
-        chunk_deployment = client.get("/deployments/name/backfill-chunk/chunk").json()
-        children = _post(client, "/flow_runs/filter", {
-            "deployments": {"id": {"any_": [chunk_deployment["id"]]}},
-        })
-        # Six child runs, one a month, all completed.
-        assert sorted(c["name"] for c in children) == [
-            f"2024-{m:02d}-01..2024-{m:02d}-{d}"
-            for m, d in zip(range(1, 7), ("31", "29", "31", "30", "31", "30"), strict=True)
-        ]
-        assert {c["state"]["type"] for c in children} == {"COMPLETED"}
+        # Six child runs, one a month, and March's crashed one before them.
+        runs = children()
+        months = [f"2024-{m:02d}-01..2024-{m:02d}-{d}"
+                  for m, d in zip(range(1, 7), ("31", "29", "31", "30", "31", "30"), strict=True)]
+        assert sorted((c["name"], c["state"]["type"]) for c in runs) == sorted(
+            [(m, "COMPLETED") for m in months] + [("2024-03-01..2024-03-31", "CRASHED")]
+        ), runs
+        assert [c["state"]["type"] for c in runs if c["id"] == march["id"]] == ["CRASHED"]
         # Both workers ran some of them (a flow run's process writes to its worker's output).
         ran = re.compile(r"View at \S+/flow-run/([0-9a-f-]{36})")
-        taken = [set(ran.findall(log.read_text(errors="replace"))) & {c["id"] for c in children}
+        taken = [set(ran.findall(log.read_text(errors="replace"))) & {c["id"] for c in runs}
                  for log in logs]
         assert all(taken) and taken[0].isdisjoint(taken[1]), (taken, tails())
 
@@ -184,17 +207,32 @@ def test_backfill_fans_out_over_two_workers(
         limit = client.get("/v2/concurrency_limits/unmig-rate-127.0.0.1").json()
         assert (limit.get("limit"), limit.get("slot_decay_per_second")) == (1, RATE), limit
 
-        # The database ends as the single-process run left it.
+        # The database ends as the single-process run left it: nothing lost, nothing doubled.
         fan_docs, fan_paras = _snapshot(urls["fanout"])
         assert (fan_docs, fan_paras) == _snapshot(urls["single"])
         assert len(fan_docs) == 2 * MONTHS and fan_paras
         chunk_rows = _rows(urls["fanout"], "select status from ingest_runs where flow = "
                                            "'backfill-chunk'")
-        assert sorted(chunk_rows) == [("completed",)] * MONTHS
+        # The killed process could not close its row; every chunk has a completed one.
+        assert sorted(chunk_rows) == [("completed",)] * MONTHS + [("running",)]
         [(status, counts)] = _rows(urls["fanout"], "select status, counts from ingest_runs "
                                                    "where flow = 'backfill'")
         assert status == "completed"
-        assert (counts["new"], counts["chunks"], counts["chunks_failed"]) == (2 * MONTHS, 6, 0)
+        assert counts["new"] + counts["unchanged"] == 2 * MONTHS, counts
+        assert (counts["chunks"], counts["chunks_failed"], counts["chunks_resubmitted"]) == (
+            MONTHS, 0, 1), counts
+        requests = len(library.log)
+
+        # The same backfill again: every chunk is complete, none is submitted.
+        again = _post(client, f"/deployments/{deployment['id']}/create_flow_run", backfill)
+        state = wait_for(finished(again["id"]), 120, "the second backfill", workers[0],
+                         explain=tails)
+        assert state["type"] == "COMPLETED", state
+        assert len(children()) == len(runs)
+        [(counts,)] = _rows(urls["fanout"], "select counts from ingest_runs where flow = "
+                                            "'backfill' order by id desc limit 1")
+        assert (counts["chunks"], counts["chunks_skipped"], counts["new"]) == (MONTHS, MONTHS, 0)
+        assert len(library.log) == requests
 
     # The stand-in saw the cluster's rate, not each process's: one slot per 1/RATE seconds
     # from the server, give or take the network time between a slot and its request.
