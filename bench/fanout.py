@@ -164,8 +164,10 @@ def main(argv: list[str] | None = None) -> None:
         for count in (int(x) for x in args.workers.split(",")):
             # A pool per measurement: the workers of the last one stay "online" for a while.
             env = {**base, "UNMIG_WORK_POOL": f"unmig-bench-{count}"}
-            subprocess.run(["bash", str(REPO / "scripts" / "deploy.sh")], env=env, cwd=REPO,
-                           check=True, capture_output=True)
+            done = subprocess.run(["bash", str(REPO / "scripts" / "deploy.sh")], env=env,
+                                  cwd=REPO, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"scripts/deploy.sh failed:\n{done.stdout}\n{done.stderr}")
             results.append(_measure(count, env, client, tmp, args.months))
     report = {"months": args.months, "per_month": args.per_month, "pages": args.pages,
               "batch": args.batch, "rate": args.rate, "cores": os.cpu_count(),

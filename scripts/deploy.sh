@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `make serve` puts on a running Prefect server ($PREFECT_API_URL): the process work pool,
-# the deployments of prefect.yaml and the project's alerts (flows/alerts.py). Safe to run again;
+# the deployments of prefect.yaml, the project's alerts (flows/alerts.py) and one rate limit per
+# library host, shared by all workers (flows/politeness.py). Safe to run again;
 # the tests run this same script against their own server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
