@@ -28,7 +28,7 @@ from tests.flows.prefect_server import BIN, REPO, PrefectServer, wait_for
 from tests.pdfgen import make_corpus, render_pdf
 from tests.replay_server import Fault, ReplayServer
 
-# 60-130 s here (a server, two workers, seven flow-run processes on two busy cores): soak.
+# 75-130 s here (a server, two workers, seven flow-run processes on two busy cores): soak.
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres, pytest.mark.soak]
 
 RATE = 5.0  # requests per second to the stand-in, for the whole cluster
@@ -137,6 +137,7 @@ def test_backfill_fans_out_over_two_workers(
             "UNMIG_HTTP_BACKOFF": "0.01",
             "UNMIG_PARSE_WORKERS": "0",
             "UNMIG_CONTACT": "tests@example.org",
+            "UNMIG_REPROCESS_BATCH": "6",
         }
         logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
         workers = [stack.enter_context(_worker(env, log)) for log in logs]
@@ -233,6 +234,25 @@ def test_backfill_fans_out_over_two_workers(
                                             "'backfill' order by id desc limit 1")
         assert (counts["chunks"], counts["chunks_skipped"], counts["new"]) == (MONTHS, MONTHS, 0)
         assert len(library.log) == requests
+
+        # A reprocess after a parser upgrade: its stale versions go out in batches of six.
+        engine = sa.create_engine(urls["fanout"])
+        with engine.begin() as conn:
+            conn.execute(sa.text("update version_sources set parser_version = 'old'"))
+        engine.dispose()
+        dep = client.get("/deployments/name/reprocess/reprocess").json()
+        again = _post(client, f"/deployments/{dep['id']}/create_flow_run", {"parameters": {}})
+        state = wait_for(finished(again["id"]), 240, "the reprocess", workers[0], explain=tails)
+        assert state["type"] == "COMPLETED", (state, tails())
+        [(counts,)] = _rows(urls["fanout"], "select counts from ingest_runs where flow = "
+                                            "'reprocess'")
+        assert (counts["discovered"], counts["chunks"], counts["chunks_failed"]) == (
+            2 * MONTHS, 2, 0), counts
+        batches = _rows(urls["fanout"], "select status from ingest_runs where flow = "
+                                        "'reprocess-chunk'")
+        assert batches == [("completed",)] * 2
+        assert _snapshot(urls["fanout"]) == _snapshot(urls["single"])
+        assert len(library.log) == requests  # no network
 
     # The stand-in saw the cluster's rate, not each process's: one slot per 1/RATE seconds
     # from the server, give or take the network time between a slot and its request.
