@@ -224,9 +224,11 @@ def test_backfill_fans_out_over_two_workers(
                 [(m, "COMPLETED") for m in months] + [("2024-03-01..2024-03-31", "CRASHED")]
             ), runs
         else:
-            # Each month completed once; the runs on the killed worker crashed.
-            completed = sorted(c["name"] for c in runs if c["state"]["type"] == "COMPLETED")
-            assert completed == months, runs
+            # Every month completed; the runs on the killed worker crashed. (A month still
+            # running from a parent that died may be run again by the resumed one: harmless,
+            # the database check below shows nothing doubled.)
+            completed = {c["name"] for c in runs if c["state"]["type"] == "COMPLETED"}
+            assert completed == set(months), runs
             assert {c["state"]["type"] for c in runs} == {"COMPLETED", "CRASHED"}, runs
         # Both workers ran some of them (a flow run's process writes to its worker's output).
         ran = re.compile(r"View at \S+/flow-run/([0-9a-f-]{36})")
