@@ -53,6 +53,9 @@ BACKFILL_CHUNK = "backfill-chunk/chunk"
 REPROCESS_CHUNK = "reprocess-chunk/chunk"
 POLL_SECONDS = 2.0
 CRASH_RESUBMITS = 1
+# A chunk claimed by a worker that died before starting its process stays Pending for ever;
+# starting one takes seconds (25 s at most measured here, under load).
+PENDING_TIMEOUT = 90.0
 
 
 class ChunksFailed(RuntimeError):
@@ -173,6 +176,19 @@ def _submit(deployment: str, chunk: Chunk, attempt: int) -> str:
     return str(submitted.id)
 
 
+def _crash_stuck(flow_run_id: str) -> State:
+    """Mark a run Pending past PENDING_TIMEOUT Crashed, so it is submitted again (a worker
+    that starts it late finds it Crashed and does not run it)."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Crashed
+
+    state = Crashed(message=f"pending for more than {PENDING_TIMEOUT:.0f} s: its worker is "
+                            "presumed dead")
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(flow_run_id, state, force=True)
+    return state
+
+
 def run_chunks(deployment: str, chunks: Sequence[Chunk],
                poll_seconds: float = POLL_SECONDS) -> list[ChunkResult]:
     """Submit every chunk as a flow run of `deployment`, wait for all of them, resubmit once
@@ -197,6 +213,10 @@ def run_chunks(deployment: str, chunks: Sequence[Chunk],
             )
         for run in found:
             state = run.state
+            if state is not None and state.is_pending() and state.timestamp is not None and (
+                dt.datetime.now(dt.UTC) - state.timestamp
+            ).total_seconds() > PENDING_TIMEOUT:
+                state = _crash_stuck(str(run.id))
             if state is None or not state.is_final():
                 continue
             result = waiting.pop(str(run.id))

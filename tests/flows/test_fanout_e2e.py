@@ -93,10 +93,16 @@ def _rows(url: str, sql: str) -> list[tuple]:
 
 
 def _post(client: httpx.Client, path: str, body: dict) -> dict:
-    """POST, again after a 503: the Prefect server on SQLite answers it while its database
-    is locked by the workers' writes (Prefect's own client retries it the same way)."""
-    for _ in range(10):
-        answer = client.post(path, json=body)
+    """POST, again after a 503 or a timeout: the Prefect server on SQLite answers so while its
+    database is locked by the workers' writes (Prefect's own client retries the same way)."""
+    for attempt in range(10):
+        try:
+            answer = client.post(path, json=body)
+        except httpx.TimeoutException:
+            # A busy server: again, which creates nothing twice (see the idempotency keys).
+            if attempt == 9:
+                raise
+            continue
         if answer.status_code != 503:
             break
         time.sleep(1)
@@ -114,6 +120,7 @@ def _most_in_window(times: list[float], window: float) -> int:
     return best
 
 
+@pytest.mark.timeout(600)  # a chunk left Pending by a dead worker waits 90 s
 @pytest.mark.parametrize("killed", ["chunk", "worker"])
 def test_backfill_fans_out_over_two_workers(
     killed: str,
@@ -164,7 +171,8 @@ def test_backfill_fans_out_over_two_workers(
         chunk_deployment = client.get("/deployments/name/backfill-chunk/chunk").json()
         backfill = {"parameters": {"start": "2024-01-01", "end": "2024-06-30"}}
         began = dt.datetime.now(dt.UTC).isoformat()
-        parent = _post(client, f"/deployments/{deployment['id']}/create_flow_run", backfill)
+        parent = _post(client, f"/deployments/{deployment['id']}/create_flow_run",
+                       {**backfill, "idempotency_key": f"{killed}-first"})
 
         def children() -> list[dict]:
             return _post(client, "/flow_runs/filter", {
@@ -209,7 +217,7 @@ def test_backfill_fans_out_over_two_workers(
             # The parent ran on the killed worker and went with it: the same backfill run
             # again resumes it, skipping the months that completed.
             resumed = _post(client, f"/deployments/{deployment['id']}/create_flow_run",
-                            backfill)
+                            {**backfill, "idempotency_key": f"{killed}-resumed"})
             state = wait_for(finished(resumed["id"]), 300, "the resumed backfill", alive,
                              explain=tails)
         assert (state["type"], state["name"]) == ("COMPLETED", "Completed"), (state, tails())
@@ -262,7 +270,8 @@ def test_backfill_fans_out_over_two_workers(
         requests = len(library.log)
 
         # The same backfill again: every chunk is complete, none is submitted.
-        again = _post(client, f"/deployments/{deployment['id']}/create_flow_run", backfill)
+        again = _post(client, f"/deployments/{deployment['id']}/create_flow_run",
+                      {**backfill, "idempotency_key": f"{killed}-again"})
         state = wait_for(finished(again["id"]), 120, "the second backfill", alive,
                          explain=tails)
         assert state["type"] == "COMPLETED", state
@@ -278,7 +287,8 @@ def test_backfill_fans_out_over_two_workers(
             conn.execute(sa.text("update version_sources set parser_version = 'old'"))
         engine.dispose()
         dep = client.get("/deployments/name/reprocess/reprocess").json()
-        again = _post(client, f"/deployments/{dep['id']}/create_flow_run", {"parameters": {}})
+        again = _post(client, f"/deployments/{dep['id']}/create_flow_run",
+                      {"parameters": {}, "idempotency_key": f"{killed}-reprocess"})
         state = wait_for(finished(again["id"]), 240, "the reprocess", alive, explain=tails)
         assert state["type"] == "COMPLETED", (state, tails())
         [(counts,)] = _rows(urls["fanout"], "select counts from ingest_runs where flow = "
