@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -172,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     report = {"months": args.months, "per_month": args.per_month, "pages": args.pages,
               "batch": args.batch, "rate": args.rate, "cores": os.cpu_count(),
               "load": os.getloadavg(), "results": results}
+    shutil.rmtree(tmp, ignore_errors=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
