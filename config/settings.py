@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -169,6 +169,15 @@ class Settings(BaseSettings):
         30.0, gt=0, le=3600,
         description="Seconds between a run's heartbeats; a running run silent for four of "
                     "them is closed as abandoned by the next run.",
+    )
+    fanout: Literal["auto", "off"] = Field(
+        "auto",
+        description="Backfill and reprocess chunks as flow runs on the work pool's workers "
+        "(auto: when a Prefect server has the chunk deployment and a worker online); off: "
+        "in the run's own process.",
+    )
+    reprocess_batch: int = Field(
+        200, ge=1, le=100_000, description="Stale versions per chunk of a reprocess on workers."
     )
 
     _split = field_validator("languages", "subjects", "agenda", "allowed_hosts", "formats",

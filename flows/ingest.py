@@ -283,6 +283,10 @@ def backfill(
 
     params = {"start": start, "end": end, "symbols": symbols, "source": settings.source,
               "force": force, "languages": settings.languages}
+    from flows import fanout  # here, not at the top: flows.fanout imports this module
+
+    if fanout.workers_for(fanout.BACKFILL_CHUNK, settings):
+        return fanout.backfill_on_workers(settings, windows(None), params)  # type: ignore[arg-type]
     return _run(
         "backfill", settings, params, windows, symbols=symbols, force=force,
         retry_failures=False,
@@ -297,6 +301,10 @@ def reprocess(limit: int | None = None) -> dict[str, int] | State:
         limit: Reprocess at most this many document versions (default: all stale ones).
     """
     settings = load_settings()
+    from flows import fanout  # here, not at the top: flows.fanout imports this module
+
+    if fanout.workers_for(fanout.REPROCESS_CHUNK, settings):
+        return fanout.reprocess_on_workers(settings, limit)
     pipe = open_pipeline(settings)
     try:
         pipe.files.remove_stale_temporaries()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from config import Settings
+from flows import politeness
 from flows.sandbox import ParseSandbox, shared_sandbox
 from sources import open_source
 from sources.base import Source
@@ -37,6 +38,8 @@ def open_pipeline(settings: Settings) -> Pipeline:
     except Exception:
         engine.dispose()
         raise
+    # On a worker, each host's rate is shared with the other workers (flows.politeness).
+    politeness.install(settings)
     return Pipeline(
         settings=settings,
         engine=engine,

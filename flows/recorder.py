@@ -20,7 +20,8 @@ The state is what an operator's automation sees, so it tells the truth:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,8 @@ class RunRecorder:
     # The chunk in progress (flows/progress.py): its documents so far, until `add` takes them.
     in_flight: list[Outcome] = field(default_factory=list)
     in_flight_discovered: int = 0
+    # Counts tallied by other flow runs (a fanned-out chunk's own run), added to this run's.
+    carried: Counter[str] = field(default_factory=Counter)
 
     def window_started(self, discovered: int) -> None:
         self.in_flight_discovered = discovered
@@ -102,9 +105,15 @@ class RunRecorder:
         if info:
             self.discovery.append((window, info))
 
+    def add_counts(self, counts: Mapping[str, int]) -> None:
+        self.carried.update({k: int(v) for k, v in counts.items()})
+
     @property
     def counts(self) -> dict[str, int]:
-        return tally(self.outcomes, discovered=self.discovered)
+        counts = tally(self.outcomes, discovered=self.discovered)
+        for key, value in self.carried.items():
+            counts[key] = counts.get(key, 0) + value
+        return counts
 
     @property
     def warnings(self) -> list[str]:

@@ -20,9 +20,11 @@ def tally(outcomes: Iterable[Outcome], *, discovered: int) -> dict[str, int]:
 
 
 def run_status(counts: dict[str, int], *, incomplete: bool = False) -> str:
-    """'completed' when every document ended well, 'partial' when some failed or discovery
-    may have missed records (`incomplete`)."""
-    return "partial" if incomplete or counts.get(Status.FAILED.value, 0) else "completed"
+    """'completed' when every document ended well, 'partial' when some failed, when discovery
+    may have missed records (`incomplete`) or, for a run fanned out over workers, when some of
+    its chunks failed."""
+    failed = counts.get(Status.FAILED.value, 0) or counts.get("chunks_failed", 0)
+    return "partial" if incomplete or failed else "completed"
 
 
 def summary_table(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:

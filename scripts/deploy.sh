@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `make serve` puts on a running Prefect server ($PREFECT_API_URL): the process work pool,
-# the deployments of prefect.yaml and the project's alerts (flows/alerts.py). Safe to run again;
+# the deployments of prefect.yaml, the project's alerts (flows/alerts.py) and one rate limit per
+# library host, shared by all workers (flows/politeness.py). Safe to run again;
 # the tests run this same script against their own server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,3 +16,5 @@ export UNMIG_WORK_POOL="${UNMIG_WORK_POOL:-unmig-process}"
 "$BIN/python" -m flows.alerts
 # The backfill's form refuses an empty request (no start date, no symbol) before a run exists.
 "$BIN/python" -m flows.params
+# One rate limit per library host, shared by every worker (flows/politeness.py).
+"$BIN/python" -m flows.politeness

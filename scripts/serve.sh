@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Local Prefect server + process work pool + deployments + alerts + a worker, for operators and
-# analysts.
+# Local Prefect server + process work pool + deployments + alerts + per-host rate limits + a
+# worker, for operators and analysts. More workers: docs/scaling.md.
 # Stops everything it started on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -84,6 +84,18 @@ class RateLimiter:
             self._last[host] = max(now, self._last.get(host, now))
 
 
+# Waits for a host's slot shared by every process of a cluster, (host, min_interval) -> None;
+# installed by flows.politeness on a Prefect worker. The in-process limiter applies as well.
+ClusterPacer = Callable[[str, float], None]
+_cluster_pacer: ClusterPacer | None = None
+
+
+def set_cluster_pacer(pacer: ClusterPacer | None) -> None:
+    """Make every PoliteAdapter of this process also wait for `pacer` before each request."""
+    global _cluster_pacer
+    _cluster_pacer = pacer
+
+
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 §2.5: parse at least the first 500 KiB
 ROBOTS_TTL = 24 * 3600.0  # RFC 9309 §2.4: a cached robots.txt is not used past 24 hours
 ROBOTS_ERROR_TTL = 300.0  # an unreachable robots.txt is asked again after this long
@@ -409,7 +421,12 @@ class PoliteAdapter(HTTPAdapter):
             self.limiter.answered(host)
             return 0.0
         delay = self.robots.delay_for(url) if self.robots is not None else 0.0
-        return self.limiter.wait(host, delay)
+        waited = self.limiter.wait(host, delay)
+        if _cluster_pacer is not None:
+            started = time.monotonic()
+            _cluster_pacer(host, delay)
+            waited += time.monotonic() - started
+        return waited
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         url = request.url or ""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
 import os
 import threading
 import time
@@ -82,3 +83,29 @@ def test_stale_temporaries_of_killed_writers_are_removed(tmp_path: Path) -> None
     os.utime(stale, (two_hours_ago, two_hours_ago))
     assert store.remove_stale_temporaries() == 1
     assert not stale.exists() and live.exists() and store.get(sha) == b"kept"
+
+
+def _put_all(root: str, blobs: list[bytes], start: object) -> None:
+    start.wait()  # type: ignore[attr-defined] - a multiprocessing Barrier
+    store = FileStore(root)
+    for blob in blobs:
+        store.put(blob)
+
+
+def test_two_processes_sharing_one_store(tmp_path: Path) -> None:
+    """Two workers on one shared store, writing the same files at the same moment: each file
+    once, whole, and no temporary left behind (what several workers of a backfill do)."""
+    ctx = mp.get_context("spawn")
+    blobs = [bytes([i]) * (200_000 + i) for i in range(30)]
+    start = ctx.Barrier(2)
+    procs = [ctx.Process(target=_put_all, args=(str(tmp_path), order, start))
+             for order in (blobs, blobs[::-1])]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    store = FileStore(tmp_path)
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) == len(blobs)
+    assert sorted(store.get(f.name) for f in files) == sorted(blobs)
