@@ -344,6 +344,31 @@ class DiscoveryWatermark(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class DiscoveryResumption(Base):
+    """Where a killed harvest of a discovery window takes up again, per source (migration 0006):
+    the window, the door, the harvest piece and resumption token after the last page whose
+    records were all handed on, and the relevant records gathered before it (their catalogue
+    rows hold them). Cleared when the watermark moves past the window."""
+
+    __tablename__ = "discovery_resumptions"
+
+    source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    clock: Mapped[str] = mapped_column(sa.String(16))
+    window_since: Mapped[dt.date | None]
+    window_until: Mapped[dt.date | None]
+    door: Mapped[str] = mapped_column(sa.String(16))
+    piece_from: Mapped[dt.date | None]
+    piece_until: Mapped[dt.date | None]
+    token: Mapped[str | None] = mapped_column(sa.Text)
+    token_at: Mapped[dt.datetime | None]
+    token_expires: Mapped[dt.datetime | None]
+    served: Mapped[int] = mapped_column(sa.Integer)
+    high_water: Mapped[dt.datetime | None]
+    seen: Mapped[int] = mapped_column(sa.Integer)
+    record_ids: Mapped[list] = mapped_column(JSONType)
+    updated_at: Mapped[dt.datetime]
+
+
 # --- objects the migrations create outside the ORM -------------------------------------------
 
 VIEWS = ("current_documents", "current_paragraphs")
