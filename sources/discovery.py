@@ -183,15 +183,17 @@ class LibrarySource:
                 if fmt == "pdf":
                     return self.library.fetch(record, language, etag=etag,
                                               last_modified=last_modified)
-                return self._fetch_word(record, language)
+                return self.fetch_word(record, language)
             except (NoFileYet, BadContent) as exc:
                 first = first or exc
                 log.info("%s [%s]: no %s (%s)", record.symbol, language, fmt, exc.reason)
         assert first is not None
         raise first
 
-    def _fetch_word(self, record: CatalogRecord, language: str) -> Download:
-        """The Word (.docx) version: the record's own .docx link, else the ODS (`t=doc`)."""
+    def fetch_word(self, record: CatalogRecord, language: str) -> Download:
+        """The Word (.docx) version: the record's own .docx link, else the ODS (`t=doc`). With
+        UNMIG_FORMATS listing pdf and docx, the loader also asks for it beside a PDF, to store
+        how far the two agree."""
         lib = self.library
         link = next((f for f in record.files if f.language == language.lower()
                      and f.name.lower().endswith(".docx")), None)

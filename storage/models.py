@@ -369,6 +369,28 @@ class DiscoveryResumption(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class VersionAgreement(Base):
+    """How far a version's Word file agrees with the PDF it was loaded from (migration 0006;
+    `parsers.agreement`): stored when UNMIG_FORMATS lists both pdf and docx."""
+
+    __tablename__ = "version_agreements"
+
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    word_url: Mapped[str] = mapped_column(sa.Text)
+    word_sha256: Mapped[str] = mapped_column(SHA256)
+    numbering_identical: Mapped[bool] = mapped_column(sa.Boolean)
+    word_numbered: Mapped[int] = mapped_column(sa.Integer)
+    pdf_numbered: Mapped[int] = mapped_column(sa.Integer)
+    paragraphs_identical: Mapped[int] = mapped_column(sa.Integer)
+    sections_identical: Mapped[int] = mapped_column(sa.Integer)
+    footnotes_found: Mapped[int] = mapped_column(sa.Integer)
+    footnotes_total: Mapped[int] = mapped_column(sa.Integer)
+    parser_version: Mapped[str] = mapped_column(sa.String(40))
+    compared_at: Mapped[dt.datetime]
+
+
 # --- objects the migrations create outside the ORM -------------------------------------------
 
 VIEWS = ("current_documents", "current_paragraphs")

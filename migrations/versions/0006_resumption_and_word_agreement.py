@@ -1,4 +1,5 @@
-"""Discovery resumption: where a killed harvest of a discovery window takes up again.
+"""Discovery resumption (where a killed harvest of a discovery window takes up again) and
+version agreement (how far a version's Word file agrees with its PDF).
 
 Revision ID: 0006
 Revises: 0004
@@ -45,5 +46,28 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "version_agreements",
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.Column("word_url", sa.Text(), nullable=False),
+        sa.Column("word_sha256", sa.String(64), nullable=False),
+        sa.Column("numbering_identical", sa.Boolean(), nullable=False),
+        sa.Column("word_numbered", sa.Integer(), nullable=False),
+        sa.Column("pdf_numbered", sa.Integer(), nullable=False),
+        sa.Column("paragraphs_identical", sa.Integer(), nullable=False),
+        sa.Column("sections_identical", sa.Integer(), nullable=False),
+        sa.Column("footnotes_found", sa.Integer(), nullable=False),
+        sa.Column("footnotes_total", sa.Integer(), nullable=False),
+        sa.Column("parser_version", sa.String(40), nullable=False),
+        sa.Column("compared_at", TS, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["version_id"], ["document_versions.id"],
+            name="fk_version_agreements_version_id_document_versions", ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("version_id", name="pk_version_agreements"),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("version_agreements")
     op.drop_table("discovery_resumptions")
