@@ -10,6 +10,7 @@ take the harvest up after the last page whose records were all handed on, with t
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,10 +19,12 @@ from sqlalchemy.engine import Engine
 from sources.discovery import Resumed
 from sources.oai import ResumePoint
 from sources.records import CatalogRecord
-from storage import catalog
+from storage import catalog, limits
 from storage._sql import aware, utcnow
 from storage.db import advisory_lock, write_transaction
 from storage.models import DiscoveryResumption, DiscoveryWatermark
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,14 +94,25 @@ class StoredResumption:
             return None
         point = ResumePoint(row.piece_from, row.piece_until, row.token, _aware(row.token_at),
                             _aware(row.token_expires), row.served)
-        records = [r for r in (catalog.get_catalog_record(self.engine, f"record:{i}")
-                               for i in row.record_ids) if r is not None]
-        return Resumed(row.door, point, records, _aware(row.high_water), row.seen)
+        records = [catalog.get_catalog_record(self.engine, f"record:{i}")
+                   for i in row.record_ids]
+        if any(r is None for r in records):
+            # A record the catalogue could not take (too long a field): only asking the door
+            # again brings it back, so the window starts over rather than lose it.
+            log.info("discovery resumption point of %s left: a record it gathered is not in "
+                     "the catalogue", self.source)
+            return None
+        return Resumed(row.door, point, [r for r in records if r is not None],
+                       _aware(row.high_water), row.seen)
 
     def save(self, door: str, point: ResumePoint, new_records: list[CatalogRecord],
              high_water: dt.datetime | None, seen: int) -> None:
         # The records first: a point must never stand for records the catalogue lacks.
         for record in new_records:
+            try:
+                limits.check_record(record)
+            except ValueError:
+                continue  # fails when processed, as ever; `load` then starts the window over
             catalog.upsert_catalog_record(self.engine, record)
         clock, since, until = self.window
         values = {
