@@ -130,3 +130,21 @@ def test_a_point_of_another_window_is_not_taken_up(srv: ReplayServer, engine: En
     assert srv.hits("/oai2d")[0].query["from"] == later.isoformat()
     # Only what this window holds: nothing carried over from the other window's point.
     assert sorted(r.record_id for r in harvest.records) == RELEVANT[1:]
+
+
+def test_a_record_the_catalogue_refuses_makes_the_window_start_over(engine: Engine) -> None:
+    from sources.oai import ResumePoint
+    from sources.records import CatalogRecord
+    from storage.limits import TEXT_BYTES
+
+    good = CatalogRecord("6001", ("A/78/601",), title="Migrants")
+    too_long = CatalogRecord("6002", ("A/78/602",), title="x" * (TEXT_BYTES + 1))
+    checkpoint = StoredResumption(engine, "https://library.example", "library", SINCE, None)
+    point = ResumePoint(SINCE, None, "rt4", dt.datetime.now(dt.UTC), None, 4)
+    checkpoint.save("oai", point, [good], None, 2)
+    resumed = checkpoint.load()
+    assert resumed is not None and [r.record_id for r in resumed.records] == ["6001"]
+    # The refused record is still owed: taking the point up would lose it, so it is not.
+    checkpoint.save("oai", point, [too_long], None, 4)
+    assert _stored(engine)[0][5] == ["6001", "6002"]
+    assert checkpoint.load() is None
