@@ -21,7 +21,7 @@ from typer.core import TyperCommand
 
 from cli.app import app, db_app, fail
 from config import ConfigError, Settings, load_settings
-from storage import discovery, queries, runs
+from storage import agreement, discovery, queries, runs
 from storage.db import (
     SchemaNotReady,
     current_revision,
@@ -124,7 +124,8 @@ def show(
                 f"{symbol} [{language}] has no version {version}"
                 + (f" (latest is {latest.latest_version})" if latest else "")
             )
-    v = view.version
+        v = view.version
+        word = agreement.get_agreement(engine, v.symbol, v.language, v.version)
     state = "current" if v.is_current else f"superseded {_ts(v.valid_to)}"
     typer.secho(
         f"{v.symbol} [{v.language}] version {v.version} of {view.latest_version} ({state})",
@@ -136,6 +137,8 @@ def show(
         f"date {v.doc_date or '-'} · fetched {_ts(v.fetched_at)} UTC · parser {v.parser_version}"
     )
     typer.echo(f"source {v.source_url}")
+    if word is not None:
+        typer.echo(word.line())
     section = None
     for p in view.paragraphs:
         if p.section != section:

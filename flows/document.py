@@ -18,9 +18,11 @@ import sqlalchemy.exc
 
 from flows.pipeline import Pipeline
 from parsers import PARSER_VERSION
+from parsers.agreement import compare
+from parsers.model import ParsedDocument
 from sources.errors import FetchError, HttpError, NoFileYet, ResponseTooSlow
 from sources.records import CatalogRecord
-from storage import catalog, http_cache, limits, runs, versions
+from storage import agreement, catalog, http_cache, limits, runs, versions
 from storage.filestore import FileStoreError
 
 log = logging.getLogger(__name__)
@@ -279,7 +281,48 @@ def parse_and_load(
             record_id=record.record_id,
         )
         runs.resolve_failures(pipe.engine, symbol=symbol, language=language)
+    if content.startswith(b"%PDF") and {"pdf", "docx"} <= set(pipe.settings.formats):
+        version_id = result.version_id
+        if version_id is None:
+            with _database(Stage.LOAD):
+                current = versions.current_version(pipe.engine, symbol, language)
+            version_id = current.version_id if current else None
+        if version_id is not None:
+            compare_with_word(pipe, record, language, parsed, version_id)
     return Outcome(symbol, language, Status(result.status), result.version)
+
+
+def compare_with_word(
+    pipe: Pipeline, record: CatalogRecord, language: str, pdf: ParsedDocument, version_id: int
+) -> None:
+    """Fetch the Word version beside the PDF just loaded, parse it, and store how far the two
+    agree (`parsers.agreement`). The PDF stays the version of record: a Word file that cannot be
+    had or read costs a log line, never the document."""
+    fetch_word = getattr(pipe.source, "fetch_word", None)
+    if fetch_word is None:
+        return  # a source without Word versions (a local archive)
+    try:
+        word = fetch_word(record, language)
+    except FetchError as exc:
+        log.info("%s [%s]: no Word version to compare (%s)", record.symbol, language, exc)
+        return
+    try:
+        parsed = pipe.parser.parse(word.content, filename=word.origin or word.url,
+                                   language=language)
+    except Exception as exc:  # noqa: BLE001 - a Word file we cannot read: this comparison only
+        log.warning("%s [%s]: the Word version could not be read (%s: %s)", record.symbol,
+                    language, type(exc).__name__, exc)
+        return
+    figures = compare(record.symbol, parsed, pdf)
+    try:
+        sha256 = pipe.files.put(word.content)
+    except OSError as exc:
+        raise StageError(Stage.STORE, exc, transient=False) from exc
+    with _database(Stage.LOAD):
+        agreement.save_agreement(pipe.engine, version_id, figures, word_url=word.url,
+                                 word_sha256=sha256, parser_version=PARSER_VERSION)
+    log.info("%s [%s]: Word and PDF agree on %d of %d numbered paragraphs", record.symbol,
+             language, figures.paragraphs_identical, figures.word_numbered)
 
 
 def reprocess_version(

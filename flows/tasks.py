@@ -23,6 +23,7 @@ from sources.discovery import Harvest, new_in_library
 from sources.errors import BlockedError
 from sources.paging import DiscoveryNote
 from sources.records import CatalogRecord
+from storage.discovery import StoredResumption
 
 
 def _transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook signature
@@ -74,7 +75,11 @@ def discover(
     if symbols:
         found = list(pipe.source.lookup(symbols))
     elif window.clock == LIBRARY:
-        harvest = new_in_library(pipe.source, window.since, window.until)
+        # The harvest stores where it can take up again after each page, so a run killed
+        # half-way leaves its successor only the pages it never finished.
+        resume = StoredResumption(pipe.engine, pipe.settings.source, window.clock,
+                                  window.since, window.until)
+        harvest = new_in_library(pipe.source, window.since, window.until, resume)
         found, info = harvest.records, harvest.summary()
     else:
         found = list(pipe.source.search(since=window.since, until=window.until))

@@ -26,11 +26,13 @@ stamp seen (the watermark's clock), as a `Harvest`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import TracebackType
+from typing import Protocol
 
 from config import Settings
 from config.settings import ConfigError
@@ -38,7 +40,7 @@ from sources.api import ApiDoor
 from sources.content import as_word_request, check_docx, ods_access_urls
 from sources.errors import BadContent, BlockedError, Door, FetchError, HttpError, NoFileYet
 from sources.http import RateLimiter
-from sources.oai import OaiDoor, Stamped
+from sources.oai import OaiDoor, ResumePoint, Stamped
 from sources.paging import DiscoveryNote
 from sources.query import CREATED_FIELD, DATE_TAG, Scope, build_query, build_search_params
 from sources.records import CatalogRecord, Download
@@ -80,6 +82,51 @@ class Harvest:
         }
 
 
+@dataclass
+class Resumed:
+    """A harvest's stored resumption point: where the door can take up again, and what the
+    harvest had gathered before it (the relevant records, the newest stamp, records seen)."""
+
+    door: str
+    point: ResumePoint
+    records: list[CatalogRecord] = field(default_factory=list)
+    high_water: dt.datetime | None = None
+    seen: int = 0
+
+
+class Checkpoint(Protocol):
+    """Where a harvest of one window keeps its resumption point, so that a killed run's next
+    run takes it up where it stopped (storage.discovery.StoredResumption keeps it in the
+    database, beside the watermark)."""
+
+    def load(self) -> Resumed | None:
+        """The point stored for this very window, if any."""
+
+    def save(self, door: str, point: ResumePoint, new_records: list[CatalogRecord],
+             high_water: dt.datetime | None, seen: int) -> None:
+        """Every record before `point` has been handed on; `new_records` are the relevant ones
+        found since the last save."""
+
+
+@dataclass
+class _Gathered:
+    """What one door's harvest has gathered so far, and what of it no checkpoint holds yet."""
+
+    records: dict[str, CatalogRecord] = field(default_factory=dict)
+    high: dt.datetime | None = None
+    seen: int = 0
+    unsaved: list[CatalogRecord] = field(default_factory=list)
+
+    def add(self, record: CatalogRecord) -> None:
+        if record.record_id not in self.records:
+            self.records[record.record_id] = record
+            self.unsaved.append(record)
+
+    def save(self, checkpoint: Checkpoint, door: str, point: ResumePoint) -> None:
+        checkpoint.save(door, point, list(self.unsaved), self.high, self.seen)
+        self.unsaved.clear()
+
+
 class LibrarySource:
     """`sources.base.Source` over the Digital Library's doors; downloads by `DigitalLibrary`.
 
@@ -106,11 +153,12 @@ class LibrarySource:
                until: dt.date | None = None) -> Iterator[CatalogRecord]:
         yield from self.harvest(Clock.DOCUMENT, since, until).records
 
-    def new_in_library(self, since: dt.date | None,
-                       until: dt.date | None = None) -> Harvest:
+    def new_in_library(self, since: dt.date | None, until: dt.date | None = None,
+                       checkpoint: Checkpoint | None = None) -> Harvest:
         """Relevant records that entered or changed in the library in [since, until] (days on
-        the library's clock, inclusive; None is open)."""
-        return self.harvest(Clock.LIBRARY, since, until)
+        the library's clock, inclusive; None is open). With a `checkpoint`, an OAI-PMH harvest
+        stores where it can take up again after each page, and takes up a stored one."""
+        return self.harvest(Clock.LIBRARY, since, until, checkpoint)
 
     def lookup(self, symbols: Sequence[str]) -> Iterator[CatalogRecord]:
         self.library.start_discovery()
@@ -135,15 +183,17 @@ class LibrarySource:
                 if fmt == "pdf":
                     return self.library.fetch(record, language, etag=etag,
                                               last_modified=last_modified)
-                return self._fetch_word(record, language)
+                return self.fetch_word(record, language)
             except (NoFileYet, BadContent) as exc:
                 first = first or exc
                 log.info("%s [%s]: no %s (%s)", record.symbol, language, fmt, exc.reason)
         assert first is not None
         raise first
 
-    def _fetch_word(self, record: CatalogRecord, language: str) -> Download:
-        """The Word (.docx) version: the record's own .docx link, else the ODS (`t=doc`)."""
+    def fetch_word(self, record: CatalogRecord, language: str) -> Download:
+        """The Word (.docx) version: the record's own .docx link, else the ODS (`t=doc`). With
+        UNMIG_FORMATS listing pdf and docx, the loader also asks for it beside a PDF, to store
+        how far the two agree."""
         lib = self.library
         link = next((f for f in record.files if f.language == language.lower()
                      and f.name.lower().endswith(".docx")), None)
@@ -198,10 +248,12 @@ class LibrarySource:
             return [Door(self.mode)]
         return list(AUTO_ORDER[clock])
 
-    def harvest(self, clock: Clock, since: dt.date | None, until: dt.date | None) -> Harvest:
+    def harvest(self, clock: Clock, since: dt.date | None, until: dt.date | None,
+                checkpoint: Checkpoint | None = None) -> Harvest:
         """Try the doors in order until one answers the whole window."""
         self.library.start_discovery()
         result = Harvest()
+        resumed = checkpoint.load() if checkpoint is not None else None
         for door in self.doors(clock):
             if door is Door.API and self.api is None:
                 result.blocked[str(door)] = "not tried: no UNMIG_UNDL_API_TOKEN"
@@ -214,16 +266,24 @@ class LibrarySource:
                     f"not tried for a document-date window: it would harvest everything the "
                     f"library stamped since {since} (UNMIG_DISCOVERY=oai does so)")
                 continue
-            records: dict[str, CatalogRecord] = {}
-            high: dt.datetime | None = None
-            seen = 0
+            got = _Gathered()
+            resume: ResumePoint | None = None
+            if resumed is not None and resumed.door == str(door):
+                # Gathered before the kill: still to be processed, whatever the door gives now.
+                resume, got.high, got.seen = resumed.point, resumed.high_water, resumed.seen
+                got.records = {r.record_id: r for r in resumed.records}
+                log.info("taking up the %s harvest of %s..%s where it stopped (%d records "
+                         "gathered before)", door, since, until, len(got.records))
+            on_page = None
+            if checkpoint is not None:
+                on_page = functools.partial(got.save, checkpoint, str(door))
             try:
-                for item in self._stamped(door, clock, since, until):
-                    seen += 1
-                    if item.stamp is not None and (high is None or item.stamp > high):
-                        high = item.stamp
+                for item in self._stamped(door, clock, since, until, resume, on_page):
+                    got.seen += 1
+                    if item.stamp is not None and (got.high is None or item.stamp > got.high):
+                        got.high = item.stamp
                     if self._admits(item.record, clock, since, until):
-                        records.setdefault(item.record.record_id, item.record)
+                        got.add(item.record)
             except FetchError as exc:
                 why = exc.why if isinstance(exc, BlockedError) else exc.reason
                 if isinstance(exc, BlockedError):
@@ -235,6 +295,7 @@ class LibrarySource:
                     raise
                 log.warning("%s door: %s; trying the next door", door, exc)
                 continue
+            records, high, seen = got.records, got.high, got.seen
             result.door, result.high_water, result.seen = str(door), high, seen
             result.records = sorted(records.values(), key=_newest_first, reverse=True)
             self.last_harvest = result
@@ -247,11 +308,14 @@ class LibrarySource:
         raise BlockedError(self.library.base, f"no door open for discovery ({tried})",
                            door="discovery")
 
-    def _stamped(self, door: Door, clock: Clock, since: dt.date | None,
-                 until: dt.date | None) -> Iterator[Stamped]:
+    def _stamped(self, door: Door, clock: Clock, since: dt.date | None, until: dt.date | None,
+                 resume: ResumePoint | None = None,
+                 on_page: Callable[[ResumePoint], None] | None = None) -> Iterator[Stamped]:
         if door is Door.OAI:
             if clock is Clock.LIBRARY:
-                return self.oai.stamped(since, until)
+                # Only this harvest stores resumption points: the API's search_id and the
+                # search's positions describe a result list the library may have reordered.
+                return self.oai.stamped(since, until, resume=resume, on_page=on_page)
             # A document is catalogued on or after its date: everything stamped since the
             # window's start holds the window's documents (269 is checked in `_admits`).
             return self.oai.stamped(since, None)
@@ -291,13 +355,14 @@ def _newest_first(record: CatalogRecord) -> tuple[dt.date, str]:
     return (record.date or dt.date.min, record.record_id)
 
 
-def new_in_library(source: object, since: dt.date | None,
-                   until: dt.date | None = None) -> Harvest:
+def new_in_library(source: object, since: dt.date | None, until: dt.date | None = None,
+                   checkpoint: Checkpoint | None = None) -> Harvest:
     """`LibrarySource.new_in_library`, or for a source without doors (a local archive) its
     relevant records whose 005 falls in the window."""
     method: Callable[..., Harvest] | None = getattr(source, "new_in_library", None)
     if method is not None:
-        return method(since, until)
+        return method(since, until, checkpoint) if checkpoint is not None else method(
+            since, until)
     search: Callable[..., Iterator[CatalogRecord]] = source.search  # type: ignore[attr-defined]
     result = Harvest(door="archive")
     for record in search(since=None, until=None):

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 from lxml import etree
 from oaipmh_scythe import Scythe
 from oaipmh_scythe.config import HTTPConfig, RetryConfig
-from oaipmh_scythe.exceptions import NoRecordsMatch, OAIPMHException
+from oaipmh_scythe.exceptions import BadResumptionToken, NoRecordsMatch, OAIPMHException
 
 from sources.errors import BadResponse, Door
 from sources.marcxml import MARC_NS, parse_search_response
@@ -40,6 +41,9 @@ METADATA_PREFIX = "marcxml"
 # One harvest request covers at most this many days: clients report 503s on large ranges and
 # harvest month by month.
 WINDOW_DAYS = 31
+# A stored resumption token older than this is not tried (the protocol lets a repository expire
+# tokens whenever it likes; one that gives no `expirationDate` is trusted for this long).
+TOKEN_MAX_AGE = dt.timedelta(hours=1)
 _OAI = "http://www.openarchives.org/OAI/2.0/"
 _SAFE = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
@@ -51,6 +55,29 @@ class Stamped:
 
     record: CatalogRecord
     stamp: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a harvest can take up again: the harvest piece (`from`/`until`) whose pages before
+    `token` have all been handed on, `served` records of it so far, and the resumption token
+    that asks for the next page, with when it was received and when the repository said it
+    expires. No token: the piece starts from its beginning."""
+
+    piece_from: dt.date | None
+    piece_until: dt.date | None
+    token: str | None = None
+    token_at: dt.datetime | None = None
+    expires: dt.datetime | None = None
+    served: int = 0
+
+    def fresh(self, now: dt.datetime) -> bool:
+        """Whether the token is worth trying (a stale one would only earn badResumptionToken)."""
+        if not self.token or self.token_at is None:
+            return False
+        if self.expires is not None and now >= self.expires:
+            return False
+        return now - self.token_at < TOKEN_MAX_AGE
 
 
 class _PagingStopped(Exception):
@@ -69,14 +96,22 @@ class _LibraryTransport(httpx2.BaseTransport):
         self.calls = 0
         self.guard: PageGuard | None = None
         self._halt = False
+        # Told of every page boundary: the token about to be asked for, all records of the
+        # pages before it having been handed on (the OAI-PMH client reads lazily).
+        self.on_token: Callable[[str, dt.datetime | None], None] | None = None
+        self.expires: dt.datetime | None = None  # the last page's token's expirationDate
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         # Shut doors and HTTP errors leave as the project's own errors (BlockedError naming the
         # OAI door, HttpError): httpx2 lets a transport's exceptions through unchanged.
         if self.guard is not None and (self._halt or not self.guard.before_page()):
             raise _PagingStopped
+        token = parse_qs(urlsplit(str(request.url)).query).get("resumptionToken")
+        if token and self.on_token is not None:
+            self.on_token(token[0], self.expires)
         self.calls += 1
         url, body = self.library.fetch_xml(str(request.url), door=Door.OAI)
+        self.expires = _expiry(body)
         if self.guard is not None and not _account(self.guard, body):
             self._halt = True
         return httpx2.Response(200, headers={"Content-Type": "text/xml; charset=utf-8"},
@@ -112,6 +147,15 @@ def _account(guard: PageGuard, body: bytes) -> bool:
     size = token.get("completeListSize") if token is not None else None
     total = int(size) if size and size.isdigit() else None
     return guard.after_page(ids, total, fresh=len(guard.new_records(ids)))
+
+
+def _expiry(body: bytes) -> dt.datetime | None:
+    """The `expirationDate` a ListRecords page gives its resumption token, if any."""
+    try:
+        token = etree.fromstring(body, parser=_SAFE).find(f".//{{{_OAI}}}resumptionToken")
+    except etree.XMLSyntaxError:
+        return None
+    return parse_datestamp(token.get("expirationDate")) if token is not None else None
 
 
 def oai_date(day: dt.date) -> str:
@@ -157,52 +201,113 @@ class OaiDoor:
         self.endpoint = f"{library.base}{OAI_PATH}"
         self.requests = 0  # harvest pages asked for (resumption tokens included), for the log
 
-    def stamped(self, since: dt.date | None, until: dt.date | None) -> Iterator[Stamped]:
+    def stamped(self, since: dt.date | None, until: dt.date | None, *,
+                resume: ResumePoint | None = None,
+                on_page: Callable[[ResumePoint], None] | None = None) -> Iterator[Stamped]:
         """Every live record whose datestamp lies in [since, until] (days, inclusive; None is
-        open), each record id once, month by month. Deleted records are skipped."""
+        open), each record id once, month by month. Deleted records are skipped.
+
+        `on_page` is told where the harvest can take up again each time every record before
+        that point has been handed on (before each page after the first, and before each
+        piece); `resume` (such a point, of the same window) takes the harvest up there: its
+        piece through its stored token when that is still fresh, else from the piece's start
+        (a token the repository refuses as badResumptionToken also falls back to the start:
+        records come twice rather than never)."""
         seen: set[str] = set()
         scythe = _Scythe(self.endpoint, self.library)
+        pieces = windows(since, until)
+        if resume is not None and (resume.piece_from, resume.piece_until) in pieces:
+            pieces = pieces[pieces.index((resume.piece_from, resume.piece_until)):]
+        else:
+            resume = None
         try:
-            for start, end in windows(since, until):
-                for item in self._list_records(scythe, start, end):
+            for number, (start, end) in enumerate(pieces):
+                if on_page is not None and number:
+                    on_page(ResumePoint(start, end))
+                for item in self._list_records(scythe, start, end, resume, on_page):
                     if item.record.record_id not in seen:
                         seen.add(item.record.record_id)
                         yield item
+                resume = None
         finally:
             self.requests += scythe._transport.calls
             scythe.close()
 
-    def _list_records(self, scythe: _Scythe, start: dt.date | None,
-                      end: dt.date | None) -> Iterator[Stamped]:
+    def _list_records(self, scythe: _Scythe, start: dt.date | None, end: dt.date | None,
+                      resume: ResumePoint | None,
+                      on_page: Callable[[ResumePoint], None] | None) -> Iterator[Stamped]:
+        transport = scythe._transport
+        token = None
+        if resume is not None and resume.fresh(dt.datetime.now(dt.UTC)):
+            token = resume.token
+        elif resume is not None and resume.token:
+            log.info("OAI harvest %s..%s: the stored resumption token (%s) is stale; "
+                     "starting the piece again", start, end, resume.token_at)
         guard = self.library.page_guard(f"oai {start}..{end}", self.library.settings.page_size)
-        scythe._transport.guard, scythe._transport._halt = guard, False
+        guard.served_before = resume.served if token else 0
+        transport.guard, transport._halt = guard, False
+        if on_page is not None:
+            def at_token(t: str, expires: dt.datetime | None) -> None:
+                if t != token:  # the stored token asked again is no new point
+                    on_page(ResumePoint(start, end, t, dt.datetime.now(dt.UTC), expires,
+                                        guard.served_before + len(guard.seen)))
+            transport.on_token = at_token
         try:
-            yield from self._records(scythe, start, end)
+            if token is not None:
+                try:
+                    yield from self._records(scythe, start, end, token)
+                except _StaleToken:
+                    log.warning("OAI harvest %s..%s: the repository refused the stored "
+                                "resumption token; starting the piece again", start, end)
+                    guard = self.library.page_guard(f"oai {start}..{end}",
+                                                    self.library.settings.page_size)
+                    transport.guard, transport._halt = guard, False
+                    yield from self._records(scythe, start, end)
+            else:
+                yield from self._records(scythe, start, end)
         except _PagingStopped:
             pass  # the guard's note says why
         finally:
-            scythe._transport.guard = None
+            transport.guard = transport.on_token = None
         self.library.add_notes(guard.finish())
 
-    def _records(self, scythe: _Scythe, start: dt.date | None,
-                 end: dt.date | None) -> Iterator[Stamped]:
+    def _records(self, scythe: _Scythe, start: dt.date | None, end: dt.date | None,
+                 token: str | None = None) -> Iterator[Stamped]:
+        yielded = False
         try:
-            items = scythe.list_records(
-                from_=oai_date(start) if start else None, until=oai_date(end) if end else None,
-                metadata_prefix=METADATA_PREFIX, ignore_deleted=True,
-            )
+            if token is not None:
+                # The token alone, as the protocol asks (the token carries the prefix).
+                items = scythe.list_records(resumption_token=token,
+                                            metadata_prefix=None,  # type: ignore[arg-type]
+                                            ignore_deleted=True)
+            else:
+                items = scythe.list_records(
+                    from_=oai_date(start) if start else None,
+                    until=oai_date(end) if end else None,
+                    metadata_prefix=METADATA_PREFIX, ignore_deleted=True,
+                )
             for item in items:
                 record = _marc_record(item.xml, self.endpoint)
                 if record is not None:
+                    yielded = True
                     yield Stamped(record, parse_datestamp(item.header.datestamp))
         except NoRecordsMatch:
             return  # an empty window is an OAI error code, not a failure
+        except BadResumptionToken as exc:
+            if token is not None and not yielded:
+                raise _StaleToken from None
+            raise BadResponse(self.endpoint, f"OAI-PMH error {type(exc).__name__}: {exc}") from None
         except OAIPMHException as exc:
             # badResumptionToken, cannotDisseminateFormat, badArgument...: the door answers,
             # but not with records.
             raise BadResponse(self.endpoint, f"OAI-PMH error {type(exc).__name__}: {exc}") from None
         except (etree.XMLSyntaxError, ValueError, AttributeError) as exc:
             raise BadResponse(self.endpoint, f"not an OAI-PMH answer ({exc})") from None
+
+
+class _StaleToken(Exception):
+    """A stored resumption token the repository no longer knows (badResumptionToken before
+    any record came of it)."""
 
 
 def _marc_record(oai_record: etree._Element, url: str) -> CatalogRecord | None:

@@ -86,6 +86,7 @@ class PageGuard:
     first_total: int | None = None
     last_total: int | None = None
     largest_page: int = 0
+    served_before: int = 0  # records of this list served before a resumed harvest took it up
     _fingerprints: dict[int, int] = field(default_factory=dict)  # hash of a page -> its number
     _total_changes: int = 0
     _barren: int = 0
@@ -174,7 +175,7 @@ class PageGuard:
 
     def finish(self) -> list[DiscoveryNote]:
         """Compare what was served with the total reported; returns every note of the loop."""
-        served, total = len(self.seen), self.last_total
+        served, total = self.served_before + len(self.seen), self.last_total
         if total is not None and served != total and not self._stopped:
             if served < total:
                 self.notes.append(DiscoveryNote(

@@ -344,6 +344,53 @@ class DiscoveryWatermark(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class DiscoveryResumption(Base):
+    """Where a killed harvest of a discovery window takes up again, per source (migration 0006):
+    the window, the door, the harvest piece and resumption token after the last page whose
+    records were all handed on, and the relevant records gathered before it (their catalogue
+    rows hold them). Cleared when the watermark moves past the window."""
+
+    __tablename__ = "discovery_resumptions"
+
+    source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    clock: Mapped[str] = mapped_column(sa.String(16))
+    window_since: Mapped[dt.date | None]
+    window_until: Mapped[dt.date | None]
+    door: Mapped[str] = mapped_column(sa.String(16))
+    piece_from: Mapped[dt.date | None]
+    piece_until: Mapped[dt.date | None]
+    token: Mapped[str | None] = mapped_column(sa.Text)
+    token_at: Mapped[dt.datetime | None]
+    token_expires: Mapped[dt.datetime | None]
+    served: Mapped[int] = mapped_column(sa.Integer)
+    high_water: Mapped[dt.datetime | None]
+    seen: Mapped[int] = mapped_column(sa.Integer)
+    record_ids: Mapped[list] = mapped_column(JSONType)
+    updated_at: Mapped[dt.datetime]
+
+
+class VersionAgreement(Base):
+    """How far a version's Word file agrees with the PDF it was loaded from (migration 0006;
+    `parsers.agreement`): stored when UNMIG_FORMATS lists both pdf and docx."""
+
+    __tablename__ = "version_agreements"
+
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    word_url: Mapped[str] = mapped_column(sa.Text)
+    word_sha256: Mapped[str] = mapped_column(SHA256)
+    numbering_identical: Mapped[bool] = mapped_column(sa.Boolean)
+    word_numbered: Mapped[int] = mapped_column(sa.Integer)
+    pdf_numbered: Mapped[int] = mapped_column(sa.Integer)
+    paragraphs_identical: Mapped[int] = mapped_column(sa.Integer)
+    sections_identical: Mapped[int] = mapped_column(sa.Integer)
+    footnotes_found: Mapped[int] = mapped_column(sa.Integer)
+    footnotes_total: Mapped[int] = mapped_column(sa.Integer)
+    parser_version: Mapped[str] = mapped_column(sa.String(40))
+    compared_at: Mapped[dt.datetime]
+
+
 # --- objects the migrations create outside the ORM -------------------------------------------
 
 VIEWS = ("current_documents", "current_paragraphs")

@@ -20,7 +20,8 @@ Serves, from an archive laid out as in docs/sources.md (see tests/archive_builde
 - `GET /oai2d?verb=ListRecords&metadataPrefix=marcxml&from=&until=` (and `resumptionToken`),
   `verb=Identify`: OAI-PMH over the same records, by datestamp (the record's 005), in pages of
   `oai_page_size` with resumption tokens; `noRecordsMatch`, `badResumptionToken`,
-  `cannotDisseminateFormat` as OAI errors; records `server.delete(...)`d come as deleted headers.
+  `cannotDisseminateFormat` as OAI errors; records `server.delete(...)`d come as deleted headers;
+  `server.expire_oai_tokens()` makes every token issued so far a badResumptionToken.
 - `GET /api/v1/search?p=&format=xml&search_id=`: the token API (`Authorization: Token
   <api_token>`, else 401 JSON), in pages of `api_page_size` through `search_id`, until an empty
   collection; `<total>`, `<search_id>`, the MARC `<collection>`.
@@ -143,6 +144,8 @@ class Rule:
     hang: float = 5.0
     used: int = 0
     location: str = ""
+    after: int = 0  # matching requests let through untouched before the rule applies
+    passed: int = 0
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,10 @@ class ReplayServer:
         # True: every resumption token points at the page it came with, so an OAI-PMH client
         # that trusts the tokens harvests for ever.
         self.oai_stuck_token = False
+        # Resumption tokens carry the epoch they were issued in; `expire_oai_tokens()` starts a
+        # new one, and older tokens are refused as badResumptionToken (a repository restarted,
+        # or its tokens' lifetime past).
+        self._oai_epoch = 0
         self.api_page_size = api_page_size
         self.api_token = api_token
         self.clock: dt.datetime | None = None  # None: every record is catalogued already
@@ -282,12 +289,15 @@ class ReplayServer:
         retry_after: int | str = 1,
         hang: float | None = None,
         location: str = "",
+        after: int = 0,
     ) -> Rule:
         """Answer requests whose path matches `pattern` (fnmatch) with `fault`; only the first
-        `times` of them if given. Rules are tried in the order added. `hang`: seconds of a
-        HANG, or between two bytes of a DRIP; `location`: where a REDIRECT points."""
+        `times` of them if given, and only once `after` of them have been answered normally
+        (a harvest that dies at page `after + 1`). Rules are tried in the order added. `hang`:
+        seconds of a HANG, or between two bytes of a DRIP; `location`: where a REDIRECT
+        points."""
         rule = Rule(pattern, Fault(fault), times, retry_after, hang or self.hang_seconds,
-                    location=location)
+                    location=location, after=after)
         with self._lock:
             self.rules.append(rule)
         return rule
@@ -392,6 +402,11 @@ class ReplayServer:
                 if fnmatch.fnmatchcase(e.path, pattern) and (status is None or e.status == status)
             ]
 
+    def expire_oai_tokens(self) -> None:
+        """Every resumption token issued so far is refused from now on (badResumptionToken)."""
+        with self._lock:
+            self._oai_epoch += 1
+
     def reset_log(self) -> None:
         with self._lock:
             self.log.clear()
@@ -402,6 +417,9 @@ class ReplayServer:
                 if fnmatch.fnmatchcase(path, rule.pattern) and (
                     rule.times is None or rule.used < rule.times
                 ):
+                    if rule.passed < rule.after:
+                        rule.passed += 1
+                        continue
                     rule.used += 1
                     return rule
             # Random faults are for the documents and the search; robots.txt faults are tested
@@ -556,8 +574,8 @@ class ReplayServer:
         if verb != "ListRecords":
             return _oai_error(query, "badVerb", f"verb {verb!r} not supported here")
         if token := query.get("resumptionToken"):
-            m = re.fullmatch(r"rt(\d+)\|([\d-]*)\|([\d-]*)", token)
-            if m is None:
+            m = re.fullmatch(r"rt(\d+)\|([\d-]*)\|([\d-]*)\|e(\d+)", token)
+            if m is None or int(m.group(4)) != self._oai_epoch:
                 return _oai_error(query, "badResumptionToken", "unknown or expired token")
             offset, since, until = int(m.group(1)), m.group(2), m.group(3)
         else:
@@ -586,9 +604,10 @@ class ReplayServer:
                 parts.append(f"<metadata>{_as_library_writes(e.element)}</metadata>")
             parts.append("</record>")
         nxt = offset + len(page)
-        token = f"rt{nxt}|{since}|{until}" if nxt < len(chosen) else ""
+        epoch = f"e{self._oai_epoch}"
+        token = f"rt{nxt}|{since}|{until}|{epoch}" if nxt < len(chosen) else ""
         if self.oai_stuck_token:
-            token = f"rt{offset}|{since}|{until}"
+            token = f"rt{offset}|{since}|{until}|{epoch}"
         parts.append(f'<resumptionToken completeListSize="{len(chosen)}" cursor="{offset}">'
                      f"{token}</resumptionToken></ListRecords>")
         return _oai_answer(query, "".join(parts))

@@ -166,3 +166,40 @@ def test_behind_the_challenge_discovery_takes_oai_and_files_take_the_ods(
     assert "found through the oai door" in text
     assert "shut: files: bot challenge" in text
     assert _rows(db_url, "select count(*) from ingest_failures") == [(0,)]
+
+
+def test_a_run_killed_half_way_through_its_harvest_is_taken_up_by_the_next(
+    corpus_pdfs, env, db_url: str, tmp_path: Path,
+) -> None:
+    from flows.ingest import ingest
+    from tests.replay_server import Fault
+
+    with ReplayServer(_library(tmp_path / "lib", corpus_pdfs, filler=6),
+                      oai_page_size=2) as server:
+        env(server, UNMIG_DISCOVERY="oai")
+        from storage.db import make_engine
+        from storage.discovery import advance_watermark
+
+        engine = make_engine(db_url)
+        advance_watermark(engine, server.url, T(2023, 10, 1, tzinfo=dt.UTC), door="oai",
+                          run_id=None)
+        engine.dispose()
+        # Ten records stamped from 2 October, two a page: the library fails for good at page 4.
+        rule = server.fail("/oai2d", Fault.ERROR_500, after=3)
+        first = ingest(return_state=True)
+        assert first.is_failed()
+        server.rules.remove(rule)
+        (point,) = _rows(db_url, "select token, served from discovery_resumptions")
+        assert point[1] == 6 and point[0]
+        assert _rows(db_url, "select count(*) from document_versions") == [(0,)]
+
+        server.reset_log()
+        second = ingest()
+        assert (second["discovered"], second["new"], second["failed"]) == (4, 4, 0)
+        oai = server.hits("/oai2d")
+        # Pages 4 and 5 only, the first through the token stored before the kill.
+        assert [h.query.get("resumptionToken") for h in oai][:1] == [point[0]]
+        assert len(oai) == 2
+        assert _rows(db_url, "select count(*) from discovery_resumptions") == [(0,)]
+        (mark,) = _rows(db_url, "select watermark from discovery_watermarks")
+        assert str(mark[0]).startswith("2023-11-15 10:00")  # the newest stamp: LATE's
