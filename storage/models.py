@@ -345,7 +345,7 @@ class DiscoveryWatermark(Base):
 
 
 class DiscoveryResumption(Base):
-    """Where a killed harvest of a discovery window takes up again, per source (migration 0006):
+    """Where a killed harvest of a discovery window takes up again, per source (migration 0005):
     the window, the door, the harvest piece and resumption token after the last page whose
     records were all handed on, and the relevant records gathered before it (their catalogue
     rows hold them). Cleared when the watermark moves past the window."""
@@ -370,7 +370,7 @@ class DiscoveryResumption(Base):
 
 
 class VersionAgreement(Base):
-    """How far a version's Word file agrees with the PDF it was loaded from (migration 0006;
+    """How far a version's Word file agrees with the PDF it was loaded from (migration 0005;
     `parsers.agreement`): stored when UNMIG_FORMATS lists both pdf and docx."""
 
     __tablename__ = "version_agreements"
