@@ -330,6 +330,7 @@ def backfill_chunk(
         source: UN Digital Library base URL or a local archive folder (default: UNMIG_SOURCE).
     """
     from flows.ingest import _process, _settings
+    from flows.summary import missing_symbols
     from flows.tasks import discover
 
     settings = _settings(source, languages)
@@ -339,8 +340,11 @@ def backfill_chunk(
               "languages": settings.languages, "force": force, "source": settings.source}
     try:
         with recorded_run(pipe, "backfill-chunk", params) as run:
-            records = discover(pipe, Window(since, until), symbols, False)
-            run.add(_process(pipe, records, run.run_id, force), discovered=len(records))
+            found = discover(pipe, Window(since, until), symbols, False,
+                             settings.discovery_seconds)
+            run.add(_process(pipe, found.records, run.run_id, force),
+                    discovered=len(found.records), notes=found.notes,
+                    not_found=missing_symbols(symbols or [], found.records))
     finally:
         pipe.close()
     return run.result(chunk)

@@ -264,3 +264,21 @@ def test_reprocess_with_a_missing_raw_file_records_it_and_goes_on(
         assert _rows(db_url, f"select count(*) from ingest_failures where symbol = '{lost}' "
                              "and resolved_at is null") == [(0,)]
         assert _rows(db_url, "select count(*) from ingest_runs where status = 'running'") == [(0,)]
+
+
+def test_a_backfill_chunk_run_in_process_loads_its_month(corpus, env, db_url: str) -> None:
+    """The chunk flows a worker runs (flows/fanout.py), called here in-process: the soak test
+    runs them on real workers, this one keeps them working in every `make test`."""
+    from flows.fanout import backfill_chunk, reprocess_chunk
+
+    with ReplayServer(corpus.archive) as server:
+        env(server)
+        counts = backfill_chunk(since=D(2024, 1, 1), until=D(2024, 1, 31), key="k",
+                                chunk="2024-01", symbols=None)
+        # January holds good documents and one the corpus breaks on purpose.
+        assert counts["new"] >= 1 and counts["new"] + counts["failed"] == counts["discovered"]
+        loaded = _rows(db_url, "select symbol, language from current_documents")
+        assert loaded
+        _make_stale(db_url)
+        again = reprocess_chunk(items=[list(r) for r in loaded], key="r", chunk="batch 1")
+        assert again["discovered"] == len(loaded) and again["failed"] == 0
