@@ -105,16 +105,12 @@ class ApiDoor:
         search_id = ""
         while guard.before_page():
             page = self._page(p, search_id)
-            ids = [r.record_id for r in page.records]
-            fresh = set(guard.new_records(ids))
-            count = len(fresh)
-            for record in page.records:
-                if record.record_id in fresh:
-                    fresh.discard(record.record_id)
-                    yield Stamped(record, record.modified)
-            if not guard.after_page(ids, page.total, fresh=count):
+            fresh, go_on = guard.take(page.records, page.total)
+            for record in fresh:
+                yield Stamped(record, record.modified)
+            if not go_on:
                 break
-            if not page.search_id or not count:
+            if not page.search_id or not fresh:
                 break  # no next page, or the same page again: a search_id that does not advance
             if page.total is not None and len(guard.seen) >= page.total:
                 break

@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from sources.records import CatalogRecord
+
 TOTAL_RAISES_CEILING_AT_MOST = 10
 
 
@@ -74,7 +76,8 @@ class DiscoveryBudget:
 class PageGuard:
     """Watches one paging loop. Call `before_page()` before asking for a page (False: stop),
     `new_records(ids)` to learn which ids of a page are new, `after_page(ids, total)` once the
-    page is read (False: stop), and `finish()` when the loop ends; `notes` holds what it saw."""
+    page is read (False: stop), or `take(records, total)` for both at once, and `finish()` when
+    the loop ends; `notes` holds what it saw."""
 
     limits: PagingLimits
     page_size: int
@@ -129,6 +132,19 @@ class PageGuard:
                 self.seen.add(i)
                 fresh.append(i)
         return fresh
+
+    def take(self, records: Sequence[CatalogRecord], total: int | None
+             ) -> tuple[list[CatalogRecord], bool]:
+        """A page read: its records not seen before in this loop (in order, each once) and
+        whether paging goes on (`after_page`)."""
+        ids = [r.record_id for r in records]
+        fresh = set(self.new_records(ids))
+        new = []
+        for record in records:
+            if record.record_id in fresh:
+                fresh.discard(record.record_id)
+                new.append(record)
+        return new, self.after_page(ids, total, fresh=len(new))
 
     def more(self, served: int, position: int) -> bool:
         """Whether to ask for the page at `position` (1-based) after a page of `served`

@@ -266,14 +266,9 @@ class DigitalLibrary:
         jrec = 1
         while guard.before_page():
             page = self.search_page(params_for(jrec))
-            ids = [r.record_id for r in page.records]
-            fresh = set(guard.new_records(ids))
-            count = len(fresh)
-            for record in page.records:
-                if record.record_id in fresh:
-                    fresh.discard(record.record_id)
-                    yield record
-            if not guard.after_page(ids, page.total, fresh=count):
+            fresh, go_on = guard.take(page.records, page.total)
+            yield from fresh
+            if not go_on:
                 return
             # Advance by what came back, not by rg: a server may cap the page size.
             jrec += len(page.records)
