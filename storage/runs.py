@@ -208,6 +208,11 @@ def beat(engine: Engine, run_id: int, *, counts: dict[str, int] | None = None) -
     values: dict[str, Any] = {"heartbeat_at": utcnow()}
     if counts is not None:
         values["counts"] = dict(counts)
+    return _update_running(engine, run_id, values)
+
+
+def _update_running(engine: Engine, run_id: int, values: dict[str, Any]) -> bool:
+    """Write `values` on the run if it is still `running`; whether it was."""
     with write_transaction(engine) as conn:
         done = conn.execute(
             sa.update(IngestRun)
@@ -228,13 +233,7 @@ def close_if_running(
         values["counts"] = dict(counts)
     if warnings:
         values["warnings"] = [_short(w) for w in warnings[:MAX_WARNINGS]]
-    with write_transaction(engine) as conn:
-        done = conn.execute(
-            sa.update(IngestRun)
-            .where(IngestRun.id == run_id, IngestRun.status == "running")
-            .values(**values)
-        )
-        return done.rowcount == 1
+    return _update_running(engine, run_id, values)
 
 
 @dataclass(frozen=True)

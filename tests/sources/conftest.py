@@ -62,6 +62,14 @@ def server(archive: Path) -> Iterator[ReplayServer]:
 
 
 @pytest.fixture
+def lib(srv: ReplayServer) -> Iterator[DigitalLibrary]:
+    """A client of the test module's own stand-in (`srv`: each door's module sets it up)."""
+    client = DigitalLibrary(srv.settings())
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def client(server: ReplayServer) -> Iterator[DigitalLibrary]:
     lib = DigitalLibrary(server.settings())
     yield lib

@@ -27,13 +27,6 @@ def srv(tmp_path: Path) -> Iterator[ReplayServer]:
         yield server
 
 
-@pytest.fixture
-def lib(srv: ReplayServer) -> Iterator[DigitalLibrary]:
-    client = DigitalLibrary(srv.settings())
-    yield client
-    client.close()
-
-
 def _fast(lib: DigitalLibrary, token: str = TOKEN) -> ApiDoor:
     return ApiDoor(lib, token, pacer=RateLimiter(1000))
 

@@ -27,13 +27,6 @@ def srv(tmp_path: Path) -> Iterator[ReplayServer]:
         yield server
 
 
-@pytest.fixture
-def lib(srv: ReplayServer) -> Iterator[DigitalLibrary]:
-    client = DigitalLibrary(srv.settings())
-    yield client
-    client.close()
-
-
 def test_a_resumption_token_that_never_advances_ends_the_harvest(
     lib: DigitalLibrary, srv: ReplayServer
 ) -> None:

@@ -51,13 +51,6 @@ def srv(door_archive: Path) -> Iterator[ReplayServer]:
         yield server
 
 
-@pytest.fixture
-def lib(srv: ReplayServer) -> Iterator[DigitalLibrary]:
-    client = DigitalLibrary(srv.settings())
-    yield client
-    client.close()
-
-
 def _record(lib: DigitalLibrary, symbol: str):  # noqa: ANN202 - CatalogRecord
     (found,) = lib.lookup([symbol])
     return found

@@ -24,13 +24,6 @@ def srv(tmp_path: Path) -> Iterator[ReplayServer]:
         yield server
 
 
-@pytest.fixture
-def lib(srv: ReplayServer) -> Iterator[DigitalLibrary]:
-    client = DigitalLibrary(srv.settings())
-    yield client
-    client.close()
-
-
 def test_harvest_follows_resumption_tokens_on_the_library_clock(
     lib: DigitalLibrary, srv: ReplayServer
 ) -> None:
